@@ -1,0 +1,41 @@
+"""Score a trained system on evaluation sets: noisy input -> front-end -> downstream.
+
+For each set, writes <out_dir>/<set>/metrics.json (metric values, counts,
+condition, SNR, input and output SI-SNR where a clean reference exists) and
+hyp.txt (one hypothesis per utterance). Sets already scored with the current
+model.pt are skipped.
+
+Example:
+  aecomp evaluate --model_dir exp/iterative/seed1 --data data/eval/* --out_dir exp/iterative/seed1/eval
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aecomp.bin.common import option
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    option(parser, "--model_dir", required=True, help="trained model directory (holds model.pt)")
+    option(parser, "--data", nargs="+", required=True, help="evaluation data directories")
+    option(parser, "--out_dir", help="where results go (default: MODEL_DIR/eval)")
+    option(parser, "--batch_size", type=int, default=32)
+    option(parser, "--ngpu", type=int, default=0)
+
+
+def main(args) -> int:
+    from pathlib import Path
+
+    from aecomp.bin.common import device_for
+    from aecomp.evaluation import evaluate_sets
+
+    out_dir = Path(args.out_dir) if args.out_dir else Path(args.model_dir) / "eval"
+    evaluate_sets(args.model_dir, args.data, out_dir, args.batch_size, device_for(args.ngpu))
+    return 0
+
+
+if __name__ == "__main__":
+    from aecomp.cli import module_main
+
+    module_main(__name__)

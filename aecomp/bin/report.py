@@ -1,0 +1,51 @@
+"""Gather the scores of every system into RESULTS.md, exp/results.csv and a plot of metric against SNR.
+
+Example:
+  aecomp report --exp_dir exp --out RESULTS.md --title "Speech Commands (mini)" --command "./run.sh"
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aecomp.bin.common import option
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    option(parser, "--exp_dir", required=True, help="folder with <system>/<seed>/eval/<set>/metrics.json")
+    option(parser, "--out", default="RESULTS.md", help="the markdown table to write")
+    option(parser, "--title", default="Results")
+    option(parser, "--command", default="", help="the command that produced the results (recorded)")
+    option(parser, "--notes", default="", help="markdown put under the title (data, upstreams, ...)")
+    option(parser, "--systems", default="", help="system order in tables (space-separated)")
+
+
+def main(args) -> int:
+    import logging
+    from pathlib import Path
+
+    from aecomp import report
+    from aecomp.errors import AecompError
+
+    log = logging.getLogger("aecomp.report")
+    exp = Path(args.exp_dir)
+    rows = report.collect(exp)
+    if not rows:
+        raise AecompError(f"no scores under {exp}/*/*/eval/*/metrics.json: run the evaluation stage first")
+    systems = args.systems.split() or None
+    csv_path, per_seed = report.write_csv(rows, exp)
+    png = exp / "results.png"
+    report.plot(rows, png, args.title, systems)
+    out = Path(args.out)
+    rel_png = Path(png.resolve()).relative_to(out.resolve().parent) if png.resolve().is_relative_to(
+        out.resolve().parent) else png.resolve()
+    report.write_markdown(rows, out, args.title, args.command, args.notes, systems, str(rel_png))
+    log.info("results: %s, %s, %s, %s", out, csv_path, per_seed, png)
+    print(out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    from aecomp.cli import module_main
+
+    module_main(__name__)

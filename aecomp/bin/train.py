@@ -1,0 +1,89 @@
+"""Train a system (front-end + downstream) with the paradigm of a YAML config.
+
+Noise from --noise is mixed into --train_data on the fly; --valid_data gets
+the same noise with a fixed seed. Outputs go to --out_dir (model.pt, config.yaml,
+checkpoints/, train.log, tensorboard/). An interrupted run resumes from its
+newest checkpoint; a finished one (model.pt present) is skipped.
+
+Example:
+  aecomp train --config conf/train_iterative.yaml --train_data data/train \\
+      --valid_data data/dev --noise data/noise_train --out_dir exp/iterative/seed1 \\
+      --override "trainer.seed=1 data.batch_size=16"
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aecomp.bin.common import option
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    option(parser, "--config", help="experiment YAML (see aecomp/config.py for its sections)")
+    option(parser, "--override", action="append", default=[], metavar="'a.b=v c.d=w'",
+           help="overrides of config keys, YAML values (repeatable)")
+    option(parser, "--print_config", action="store_true", help="print the resolved config and exit")
+    option(parser, "--train_data", help="training data directory")
+    option(parser, "--valid_data", help="validation data directory")
+    option(parser, "--noise", help="noise data directory for on-the-fly corruption")
+    option(parser, "--out_dir", help="model directory to write")
+    option(parser, "--ngpu", type=int, default=0, help="number of GPUs (0: CPU)")
+    option(parser, "--no_resume", action="store_true", help="refuse to continue from existing checkpoints")
+
+
+def main(args) -> int:
+    import logging
+    import shlex
+    from pathlib import Path
+
+    from aecomp.config import ConfigError, load_config
+
+    overrides = [item for chunk in args.override for item in shlex.split(chunk)]
+    cfg = load_config(args.config, overrides)
+    if args.print_config:
+        sys.stdout.write(cfg.dump())
+        return 0
+    for name in ("train_data", "valid_data", "out_dir"):
+        if getattr(args, name) is None:
+            raise ConfigError(f"--{name} is required to train")
+    log = logging.getLogger("aecomp.train")
+    out_dir = Path(args.out_dir)
+    if (out_dir / "model.pt").is_file():
+        log.info("%s is already trained (model.pt exists); skipping. Delete it to train again.", out_dir)
+        return 0
+
+    from aecomp.bin.common import device_for
+    from aecomp.data.datadir import DataDir
+    from aecomp.data.dataset import AudioDataset, NoiseBank
+    from aecomp.train.system import build_system, labels_for, write_model_meta
+    from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer
+
+    train_dir, valid_dir = DataDir.load(args.train_data), DataDir.load(args.valid_data)
+    noise = NoiseBank(DataDir.load(args.noise), cfg.data.sample_rate) if args.noise else None
+    labels = labels_for(cfg, list(train_dir.get("text").values()))
+    system = build_system(cfg, labels)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_model_meta(out_dir, cfg, labels)
+    d = cfg.data
+    train_set = AudioDataset(train_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
+                             d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds)
+    valid_set = AudioDataset(valid_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
+                             d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload)
+    n_params = {k: sum(p.numel() for p in g) for k, g in system.param_groups().items()}
+    log.info("system: %s front-end (%d parameters), %s downstream (%d parameters), %d labels; "
+             "%d training and %d validation utterances", type(system.frontend).__name__, n_params["frontend"],
+             type(system.downstream).__name__, n_params["downstream"], len(labels or []), len(train_set),
+             len(valid_set))
+    trainer = Trainer(system, cfg, out_dir, train_set, valid_set, device=device_for(args.ngpu))
+    try:
+        trainer.fit(resume=not args.no_resume)
+    except Preempted:
+        return PREEMPTED_EXIT
+    return 0
+
+
+if __name__ == "__main__":
+    from aecomp.cli import module_main
+
+    module_main(__name__)

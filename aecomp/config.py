@@ -1,0 +1,272 @@
+"""Experiment configuration: one YAML file per experiment, plus command-line overrides.
+
+Layout of an experiment YAML (every section optional except the plugins)::
+
+    frontend:   {name: unet, conf: {...}}        # registry kind "frontend"
+    downstream: {name: kws_cnn, conf: {...}}     # registry kind "downstream"
+    paradigm:   {name: iterative, conf: {...}}   # registry kind "paradigm"
+    data:       {...}                            # DataConf
+    optim:      {name: adam, conf: {lr: 0.001}}  # OptimConf
+    scheduler:  {name: none}                     # SchedulerConf
+    trainer:    {...}                            # TrainerConf
+
+Overrides use dotted keys and YAML values: ``trainer.seed=2 data.batch_size=8
+paradigm.conf.rounds=4``. Every key is checked: a misspelt key fails with the
+file, the line and the valid keys.
+"""
+
+from __future__ import annotations
+
+from aecomp.errors import AecompError
+
+import copy
+import dataclasses
+import difflib
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+
+class ConfigError(AecompError, ValueError):
+    """A configuration file or override is wrong; the message names the place and the fix."""
+
+
+# -- sections --------------------------------------------------------------------
+@dataclass
+class DataConf:
+    """How training and validation batches are made.
+
+    Noise is mixed on the fly into training speech at an SNR drawn uniformly
+    from ``snr_range`` (dB); a fraction ``p_clean`` of training examples stays
+    clean. Validation uses the same recipe with a fixed seed, so the dev set is
+    identical every epoch.
+    """
+
+    sample_rate: int = 16000
+    batch_size: int = 32
+    #: if > 0, batches hold at most this many seconds of audio (padding included)
+    #: instead of a fixed number of utterances
+    batch_seconds: float = 0.0
+    num_workers: int = 1
+    snr_range: List[float] = field(default_factory=lambda: [-5.0, 20.0])
+    p_clean: float = 0.1
+    #: read all training audio into memory once (fast for small corpora)
+    preload: bool = False
+    #: crop training utterances longer than this (seconds); 0 keeps them whole
+    max_seconds: float = 0.0
+    #: seed of the fixed noisy validation set
+    valid_seed: int = 777
+
+
+@dataclass
+class OptimConf:
+    """Optimizer: a ``torch.optim`` class by lower-case name, and its arguments.
+
+    ``frontend_lr`` gives the front-end its own learning rate (None: same as
+    the rest).
+    """
+
+    name: str = "adam"
+    conf: Dict[str, Any] = field(default_factory=lambda: {"lr": 1e-3})
+    frontend_lr: Optional[float] = None
+
+
+@dataclass
+class SchedulerConf:
+    """Learning-rate scheduler by name: none, cosine, step, exponential, plateau."""
+
+    name: str = "none"
+    conf: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainerConf:
+    """What the trainer does around the steps the paradigm defines."""
+
+    seed: int = 1
+    #: clip the global gradient norm to this value (0: no clipping)
+    grad_clip: float = 5.0
+    #: number of best checkpoints (by the validation metric) kept on disk
+    keep_nbest: int = 2
+    #: log a progress line every this many steps when stderr is not a terminal
+    log_interval: int = 50
+    #: mixed precision on GPU (ignored on CPU)
+    use_amp: bool = True
+    #: what a non-finite loss does: "skip" the batch (counted, logged) or "stop"
+    nan_policy: str = "skip"
+    #: with nan_policy=skip, stop anyway after this many skipped batches
+    max_nan_batches: int = 20
+    #: save a checkpoint every this many steps inside an epoch (0: only at epoch ends)
+    save_interval_steps: int = 0
+
+
+SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf}
+PLUGIN_SECTIONS = ("frontend", "downstream", "paradigm")
+
+
+@dataclass
+class ExperimentConfig:
+    """A resolved experiment configuration; ``raw`` keeps the plugin specs as written."""
+
+    frontend: Any
+    downstream: Any
+    paradigm: Any
+    data: DataConf
+    optim: OptimConf
+    scheduler: SchedulerConf
+    trainer: TrainerConf
+    source: str = "<config>"
+    lines: Dict[Tuple[str, ...], int] = field(default_factory=dict, repr=False)
+
+    def where(self, *keys: str) -> str:
+        """``file:line (a.b.c)`` of a key, for error messages."""
+        line = self.lines.get(tuple(keys))
+        loc = f"{self.source}:{line}" if line else self.source
+        return f"{loc} ({'.'.join(keys)})"
+
+    def to_dict(self) -> Dict[str, Any]:
+        out = {k: copy.deepcopy(getattr(self, k)) for k in PLUGIN_SECTIONS}
+        for k in SECTIONS:
+            out[k] = dataclasses.asdict(getattr(self, k))
+        return out
+
+    def dump(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None)
+
+
+# -- loading -----------------------------------------------------------------------
+def load_config(path: Optional[str | Path], overrides: Sequence[str] | str = ()) -> ExperimentConfig:
+    """Read ``path`` (YAML), apply ``overrides`` (``a.b=value``) and check every key."""
+    if isinstance(overrides, str):
+        overrides = shlex.split(overrides)
+    if path is None:
+        data, lines, source = {}, {}, "<command line>"
+    else:
+        data, lines = read_yaml_with_lines(path)
+        source = str(path)
+    for item in overrides:
+        apply_override(data, item)
+    return config_from_dict(data, source=source, lines=lines)
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = "<config>", lines=None) -> ExperimentConfig:
+    lines = lines or {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(data).__name__}")
+    valid = list(PLUGIN_SECTIONS) + list(SECTIONS)
+    for key in data:
+        if key not in valid:
+            raise ConfigError(_unknown(source, lines, (key,), key, valid, "section"))
+    for key in PLUGIN_SECTIONS:
+        if key not in data:
+            raise ConfigError(f"{source}: missing section '{key}' (a mapping {{name: ..., conf: {{...}}}})")
+    sections = {k: section_from_dict(cls, data.get(k) or {}, source, lines, (k,)) for k, cls in SECTIONS.items()}
+    return ExperimentConfig(
+        frontend=copy.deepcopy(data["frontend"]),
+        downstream=copy.deepcopy(data["downstream"]),
+        paradigm=copy.deepcopy(data["paradigm"]),
+        source=source,
+        lines=dict(lines),
+        **sections,
+    )
+
+
+def section_from_dict(cls, data: Any, source: str = "<config>", lines=None, keys: Tuple[str, ...] = ()):
+    """Build dataclass ``cls`` from ``data``, refusing unknown keys and wrong types."""
+    lines = lines or {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{_loc(source, lines, keys)}: expected a mapping, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    defaults = cls()
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(_unknown(source, lines, keys + (key,), key, _with_defaults(defaults), "key"))
+        expected = getattr(defaults, key)
+        if not _type_ok(expected, value):
+            raise ConfigError(
+                f"{_loc(source, lines, keys + (key,))}: '{key}' should be "
+                f"{type(expected).__name__} like {expected!r}, got {value!r}"
+            )
+    values = {k: (float(v) if isinstance(getattr(defaults, k), float) and isinstance(v, int) else v)
+              for k, v in data.items()}
+    return cls(**values)
+
+
+def apply_override(data: Dict[str, Any], item: str) -> None:
+    """Apply one ``a.b.c=value`` override in place (value parsed as YAML)."""
+    if "=" not in item:
+        raise ConfigError(f"override '{item}' must look like section.key=value, e.g. trainer.seed=2")
+    key, _, raw = item.partition("=")
+    parts = key.strip().split(".")
+    if not all(parts):
+        raise ConfigError(f"override '{item}': empty key part in '{key}'")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override '{item}': value is not valid YAML ({exc})") from None
+    node = data
+    for p in parts[:-1]:
+        if not isinstance(node.get(p, {}), dict):
+            raise ConfigError(f"override '{item}': '{p}' is not a mapping")
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def read_yaml_with_lines(path: str | Path) -> Tuple[Any, Dict[Tuple[str, ...], int]]:
+    """YAML content of ``path`` and the 1-based line of every mapping key (by key path)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{loc}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    lines: Dict[Tuple[str, ...], int] = {}
+    _collect_lines(node, (), lines)
+    return ({} if data is None else data), lines
+
+
+def _collect_lines(node, prefix, lines) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (*prefix, str(key_node.value))
+            lines[key] = key_node.start_mark.line + 1
+            _collect_lines(value_node, key, lines)
+
+
+def _loc(source, lines, keys) -> str:
+    line = lines.get(tuple(keys))
+    return f"{source}:{line} ({'.'.join(keys)})" if line else f"{source} ({'.'.join(keys)})"
+
+
+def _unknown(source, lines, keys, key, valid, what) -> str:
+    close = difflib.get_close_matches(key, [v.split("=")[0] for v in valid], n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return f"{_loc(source, lines, keys)}: unknown {what} '{key}'. Valid: {', '.join(valid)}.{hint}"
+
+
+def _with_defaults(obj) -> List[str]:
+    return [f"{f.name}={getattr(obj, f.name)!r}" for f in dataclasses.fields(obj)]
+
+
+def _type_ok(expected: Any, value: Any) -> bool:
+    if expected is None or value is None:
+        return True
+    if isinstance(expected, bool):
+        return isinstance(value, bool)
+    if isinstance(expected, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(expected, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(expected, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    if isinstance(expected, dict):
+        return isinstance(value, Mapping)
+    return isinstance(value, type(expected))

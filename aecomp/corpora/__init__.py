@@ -1,0 +1,1 @@
+"""One module per corpus: prepare(corpus_dir, out_dir) writes data directories."""

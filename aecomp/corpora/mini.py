@@ -1,0 +1,251 @@
+"""The built-in mini corpus: synthesised here, deterministically, with no download.
+
+Speech comes from espeak-ng voices (an accent, a voice variant, a pitch and a
+speed make a speaker); noise from seeded generators. Speakers are split
+between train, dev and test as in the real corpora, and the noise bank has
+separate train and test recordings, with two noise types (music, siren) held
+out of training to measure unseen-noise robustness.
+
+Parts are built on demand, each into its own folder with a ``.done`` marker
+holding its fingerprint (size, seed, format version):
+
+- ``speech_commands/``: keyword clips in the Speech Commands v0.02 layout
+  (words :data:`WORDS`), so the real Speech Commands parser reads them;
+- ``noise/{train,test}/<type>_<k>.wav``: the noise bank.
+
+Same seed and size, same bytes: building twice gives identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+from scipy.signal import lfilter
+
+from aecomp.audio.io import resample, write_audio
+from aecomp.audio.tts import Voice, speak, trim_silence
+from aecomp.corpora import synthetic_noise
+from aecomp.corpora.base import Corpus
+from aecomp.corpora.noise import NoiseRecording, write_noise_bank
+from aecomp.fs import atomic_dir, atomic_write_text
+from aecomp.registry import register
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+SAMPLE_RATE = 16000
+WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
+ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
+           "en-029", "en-us-nyc")
+VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2",
+            "klatt3", "Andy", "Annie", "Alex", "Alicia", "Denis", "Gene", "Jacky", "Lee", "Michael",
+            "Mike", "aunty", "belinda", "benjamin", "boris", "caleb", "david", "ed", "edward", "iven",
+            "john", "linda", "max", "norbert", "paul", "quincy", "rob", "robert", "steph", "travis",
+            "victor", "zac")
+SEEN_NOISE = ("white", "pink", "babble", "hum", "clatter")
+UNSEEN_NOISE = ("music", "siren")
+
+#: speakers per split, takes per (speaker, word), noise recordings and their length
+SIZES = {
+    "default": dict(train=48, dev=8, test=16, babble=12, takes=3,
+                    noise_train=4, noise_test=2, noise_seconds=20.0),
+    "debug": dict(train=6, dev=2, test=2, babble=4, takes=1,
+                  noise_train=1, noise_test=1, noise_seconds=4.0),
+}
+
+_SENTENCE_WORDS = dict(
+    adj="red green blue small big old young happy quiet fast".split(),
+    noun="cat dog bird man woman child car boat house tree ball book".split(),
+    verb="sees likes finds takes moves calls helps follows".split(),
+    prep="near behind under with".split(),
+)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A synthetic speaker: id, Speech Commands-style hash, voice, channel tilt and split."""
+
+    id: int
+    hash: str
+    voice: Voice
+    tilt: float
+    split: str
+
+
+@register("corpus", "mini")
+class MiniCorpus(Corpus):
+    """Built-in synthetic corpus (espeak-ng speech, synthetic noise), built locally in minutes."""
+
+    env_var = "AECOMP_MINI"
+    layout = "built by aecomp itself: any empty or missing folder will do"
+
+    def __init__(self, task: str = "scr", size: str = "default", seed: int = 0, nj: int = 2):
+        """``task``: which data to prepare ("scr"); ``size``: "default" or "debug" (tests)."""
+        if task not in ("scr",):
+            raise ValueError(f"mini corpus task must be one of: scr; got {task!r}")
+        if size not in SIZES:
+            raise ValueError(f"mini corpus size must be one of {sorted(SIZES)}, got {size!r}")
+        self.task, self.size, self.seed, self.nj = task, size, seed, nj
+
+    def prepare(self, corpus_dir: Path, out_dir: Path) -> Dict[str, Path]:
+        from aecomp.corpora.speech_commands import SpeechCommands
+
+        corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
+        build(corpus_dir, parts=("speech_commands", "noise"), size=self.size, seed=self.seed, nj=self.nj)
+        out = SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir)
+        out.update(write_noise_bank(noise_recordings(corpus_dir, "train"),
+                                    noise_recordings(corpus_dir, "test"), out_dir))
+        return out
+
+
+# -- building ---------------------------------------------------------------------
+def build(root: Path, parts=("speech_commands", "noise"), size: str = "default", seed: int = 0, nj: int = 2) -> Path:
+    """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
+    root = Path(root)
+    builders = {"speech_commands": _build_speech_commands, "noise": _build_noise}
+    for part in parts:
+        fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
+                                 sort_keys=True)
+        done = root / part / ".done"
+        if done.is_file() and done.read_text() == fingerprint:
+            log.info("mini corpus: %s already built in %s", part, root / part)
+            continue
+        log.info("mini corpus: building %s (size %s, seed %d) in %s", part, size, seed, root / part)
+        with atomic_dir(root / part) as tmp:
+            builders[part](tmp, size, seed, nj)
+            atomic_write_text(tmp / ".done", fingerprint)
+    return root
+
+
+def speakers(size: str = "default", seed: int = 0) -> List[Speaker]:
+    """The speakers of the corpus, deterministic for (size, seed)."""
+    s = SIZES[size]
+    rng = _rng(seed, "speakers")
+    splits = ["train"] * s["train"] + ["dev"] * s["dev"] + ["test"] * s["test"] + ["babble"] * s["babble"]
+    combos = [(a, v) for a in ACCENTS for v in VARIANTS]
+    order = rng.permutation(len(combos))[:len(splits)]
+    out = []
+    for i, (split, k) in enumerate(zip(splits, order)):
+        accent, variant = combos[k]
+        voice = Voice(accent, variant, int(rng.integers(20, 80)), int(rng.integers(130, 190)))
+        digest = hashlib.sha1(f"mini-{seed}-{i}".encode()).hexdigest()[:8]
+        out.append(Speaker(100 + i, digest, voice, float(rng.uniform(-0.3, 0.6)), split))
+    return out
+
+
+def sentences(n: int, rng: np.random.Generator) -> List[str]:
+    """``n`` short sentences from a small grammar (upper case, as LibriSpeech transcripts)."""
+    w = _SENTENCE_WORDS
+    out = []
+    for _ in range(n):
+        words = ["the", rng.choice(w["adj"]), rng.choice(w["noun"]), rng.choice(w["verb"]),
+                 "the", rng.choice(w["adj"]), rng.choice(w["noun"])]
+        if rng.random() < 0.5:
+            words += [rng.choice(w["prep"]), "the", rng.choice(w["noun"])]
+        out.append(" ".join(words).upper())
+    return out
+
+
+def noise_recordings(root: Path, split: str) -> List[NoiseRecording]:
+    """The built noise files of ``split`` ("train" or "test"), category from the file name."""
+    files = sorted((Path(root) / "noise" / split).glob("*.wav"))
+    return [NoiseRecording(f"{split}-{p.stem}", str(p), p.stem.rsplit("_", 1)[0]) for p in files]
+
+
+def _build_speech_commands(out: Path, size_name: str, seed: int, nj: int) -> None:
+    size = SIZES[size_name]
+    spks = [s for s in speakers(size_name, seed) if s.split in ("train", "dev", "test")]
+    jobs = [(spk, word, take) for spk in spks for word in WORDS for take in range(size["takes"])]
+    lists: Dict[str, List[str]] = {"dev": [], "test": []}
+
+    def make(job):
+        spk, word, take = job
+        rng = _rng(seed, f"clip-{spk.id}-{word}-{take}")
+        wav, rate = speak(word, spk.voice, int(rng.integers(-6, 7)), int(rng.integers(-15, 16)))
+        clip = _place_in_clip(_channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt), rng)
+        rel = f"{word}/{spk.hash}_nohash_{take}.wav"
+        write_audio(out / rel, clip, SAMPLE_RATE)
+        return spk.split, rel
+
+    for w in WORDS:
+        (out / w).mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max(1, nj)) as pool:
+        for split, rel in pool.map(make, jobs):
+            if split in lists:
+                lists[split].append(rel)
+    atomic_write_text(out / "validation_list.txt", "".join(f"{r}\n" for r in sorted(lists["dev"])))
+    atomic_write_text(out / "testing_list.txt", "".join(f"{r}\n" for r in sorted(lists["test"])))
+    bg = out / "_background_noise_"
+    bg.mkdir()
+    rng = _rng(seed, "background")
+    for name in ("white_noise", "pink_noise"):
+        gen = synthetic_noise.white if name == "white_noise" else synthetic_noise.pink
+        write_audio(bg / f"{name}.wav", gen(rng, int(30 * SAMPLE_RATE), SAMPLE_RATE), SAMPLE_RATE)
+    atomic_write_text(out / "README.md", "Synthetic keyword clips of the aecomp mini corpus "
+                      "(espeak-ng voices), in the Speech Commands v0.02 layout.\n")
+    log.info("mini corpus: wrote %d keyword clips (%d speakers x %d words x %d takes)",
+             len(jobs), len(spks), len(WORDS), size["takes"])
+
+
+def _build_noise(out: Path, size_name: str, seed: int, nj: int) -> None:
+    size = SIZES[size_name]
+    n = int(size["noise_seconds"] * SAMPLE_RATE)
+    talkers = [s for s in speakers(size_name, seed) if s.split == "babble"]
+    half = len(talkers) // 2
+    plan = []
+    for split, count in (("train", size["noise_train"]), ("test", size["noise_test"])):
+        types = SEEN_NOISE if split == "train" else SEEN_NOISE + UNSEEN_NOISE
+        plan += [(split, kind, k) for kind in types for k in range(count)]
+
+    def make(item):
+        split, kind, k = item
+        rng = _rng(seed, f"noise-{split}-{kind}-{k}")
+        if kind == "babble":
+            pool = talkers[:half] if split == "train" else talkers[half:]
+            chosen = rng.choice(len(pool), size=min(4, len(pool)), replace=False)
+            speech = []
+            for i in chosen:
+                text = " ".join(sentences(3, rng))
+                wav, rate = speak(text, pool[i].voice)
+                speech.append(resample(wav, rate, SAMPLE_RATE))
+            audio = synthetic_noise.babble(rng, n, SAMPLE_RATE, speech)
+        else:
+            audio = synthetic_noise.GENERATORS[kind](rng, n, SAMPLE_RATE)
+        audio = audio * min(1.0, 0.95 / np.abs(audio).max())
+        write_audio(out / split / f"{kind}_{k}.wav", audio.astype(np.float32), SAMPLE_RATE)
+
+    with ThreadPoolExecutor(max(1, nj)) as pool:
+        list(pool.map(make, plan))
+    atomic_write_text(out / "README.md", (
+        "Synthetic noise bank of the aecomp mini corpus. train/ and test/ never share a recording.\n"
+        f"Types in training: {', '.join(SEEN_NOISE)}. Held out (test only): {', '.join(UNSEEN_NOISE)}.\n"))
+    log.info("mini corpus: wrote %d noise recordings of %.0f s", len(plan), size["noise_seconds"])
+
+
+def _place_in_clip(word: np.ndarray, rng: np.random.Generator, length: int = SAMPLE_RATE) -> np.ndarray:
+    """A one-second clip with ``word`` at a random offset and a random level."""
+    word = word[:length]
+    peak = np.abs(word).max()
+    if peak > 0:
+        word = word * (rng.uniform(0.2, 0.9) / peak)
+    clip = np.zeros(length, dtype=np.float32)
+    start = int(rng.integers(0, length - len(word) + 1))
+    clip[start:start + len(word)] = word
+    return clip
+
+
+def _channel(wav: np.ndarray, tilt: float) -> np.ndarray:
+    """A speaker's microphone: a first-order spectral tilt."""
+    return lfilter([1.0, -tilt], [1.0], wav).astype(np.float32)
+
+
+def _rng(seed: int, purpose: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(purpose.encode())])

@@ -1,0 +1,1 @@
+"""Kaldi-style data directories, datasets with on-the-fly corruption, batching."""

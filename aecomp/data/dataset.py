@@ -1,0 +1,208 @@
+"""Datasets of (noisy, clean, target) examples with seeded on-the-fly noise corruption."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from aecomp.audio.io import read_audio, resample
+from aecomp.audio.mixing import mix_at_snr, noise_segment
+from aecomp.data.datadir import DataDir
+from aecomp.errors import AecompError
+
+log = logging.getLogger(__name__)
+
+
+class DatasetError(AecompError, ValueError):
+    """An example cannot be made; the message names the utterance."""
+
+
+class NoiseBank:
+    """The recordings of a noise data directory, served as random segments.
+
+    Recordings are read on first use and kept in memory (at ``sample_rate``)
+    while the bank is smaller than ``max_cache_mb``; larger banks are read
+    segment by segment from disk.
+    """
+
+    def __init__(self, data: DataDir, sample_rate: int, max_cache_mb: float = 1024.0):
+        self.data, self.sample_rate = data, sample_rate
+        self.ids = data.utts
+        if not self.ids:
+            raise DatasetError(f"noise bank {data.path} has no recordings")
+        seconds = sum(data.durations().values()) if max_cache_mb > 0 else float("inf")
+        self.cached = seconds * sample_rate * 4 / 2**20 <= max_cache_mb
+        self._cache: Dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def recording(self, noise_id: str) -> np.ndarray:
+        """All samples ``[T]`` of one recording."""
+        if noise_id not in self._cache:
+            wav = self.data.audio(noise_id, self.sample_rate)
+            if not self.cached:
+                return wav
+            self._cache[noise_id] = wav
+        return self._cache[noise_id]
+
+    def segment(self, length: int, rng: np.random.Generator) -> tuple:
+        """``(noise [length], noise_id)``: a random recording, cropped or looped at a random offset."""
+        noise_id = self.ids[int(rng.integers(len(self.ids)))]
+        if not self.cached:
+            spec, start, end, where = self.data.audio_spec(noise_id)
+            if os.path.isfile(spec) and start == 0.0 and end is None:
+                return _partial_read(spec, length, self.sample_rate, rng, where), noise_id
+        segment, _ = noise_segment(self.recording(noise_id), length, rng)
+        return segment, noise_id
+
+
+def _partial_read(path: str, length: int, sample_rate: int, rng, where: str) -> np.ndarray:
+    """A random ``length``-sample segment of a long file, reading only that part."""
+    import soundfile as sf
+
+    info = sf.info(path)
+    need = int(np.ceil(length * info.samplerate / sample_rate)) + 1
+    if info.frames < need:
+        wav = read_audio(path, sample_rate, where=where)
+        return noise_segment(wav, length, rng)[0]
+    offset = int(rng.integers(0, info.frames - need + 1))
+    data, rate = sf.read(path, start=offset, frames=need, dtype="float32", always_2d=True)
+    return resample(data.mean(axis=1), rate, sample_rate)[:length]
+
+
+class AudioDataset(torch.utils.data.Dataset):
+    """The utterances of a data directory as dicts ``{uttid, noisy [T], clean [T], target, snr}``.
+
+    Where the noisy input comes from:
+
+    - the directory has ``spk1.scp`` (a fixed evaluation set): ``wav.scp`` is
+      the noisy input and ``spk1.scp`` the clean reference;
+    - a ``noise`` bank is given: noise is mixed on the fly at an SNR drawn
+      uniformly from ``snr_range`` (a fraction ``p_clean`` stays clean); the
+      random choices depend only on ``(seed, epoch, index)``, so an epoch is
+      reproducible whatever the worker count, and with ``fixed`` only on
+      ``(seed, index)`` (the same validation set every epoch);
+    - otherwise the input is the clean speech.
+
+    ``encode_target`` maps a ``text`` value to target ids (None: no targets).
+    Utterances longer than ``max_seconds`` (if > 0) are dropped, and counted in the log.
+    """
+
+    def __init__(self, data: DataDir, sample_rate: int, encode_target: Optional[Callable[[str], List[int]]] = None,
+                 noise: Optional[NoiseBank] = None, snr_range: Sequence[float] = (-5.0, 20.0),
+                 p_clean: float = 0.0, seed: int = 0, fixed: bool = False, preload: bool = False,
+                 max_seconds: float = 0.0):
+        self.data, self.sample_rate, self.noise = data, sample_rate, noise
+        self.snr_range, self.p_clean, self.seed, self.fixed = tuple(snr_range), p_clean, seed, fixed
+        self.paired = data.has("spk1.scp")
+        durations = data.durations()
+        self.utts = data.utts
+        if max_seconds > 0:
+            keep = [u for u in self.utts if durations[u] <= max_seconds]
+            if len(keep) < len(self.utts):
+                log.warning("%s: dropped %d of %d utterances longer than %.1f s (data.max_seconds)",
+                            data.path, len(self.utts) - len(keep), len(self.utts), max_seconds)
+            self.utts = keep
+        self.durations = [durations[u] for u in self.utts]
+        self.targets: Dict[str, List[int]] = {}
+        self.text = data.get("text")
+        if encode_target is not None:
+            text = self.text
+            for u in self.utts:
+                if u not in text:
+                    raise DatasetError(f"{data.path}/text has no entry for '{u}'")
+                try:
+                    self.targets[u] = encode_target(text[u])
+                except AecompError as exc:
+                    raise type(exc)(f"{data.path}/text ({u}): {exc}") from None
+        self.epoch = 0
+        self._preloaded: Optional[Dict[str, np.ndarray]] = None
+        if preload:
+            self._preloaded = {u: self._read(u, "wav.scp") for u in self.utts}
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.utts)
+
+    def _read(self, utt: str, table: str) -> np.ndarray:
+        if table == "wav.scp" and self._preloaded is not None:
+            return self._preloaded[utt]
+        return self.data.audio(utt, self.sample_rate, table)
+
+    def rng(self, index: int) -> np.random.Generator:
+        key = [self.seed, index] if self.fixed else [self.seed, self.epoch, index]
+        return np.random.default_rng(key)
+
+    def __getitem__(self, index: int) -> dict:
+        utt = self.utts[index]
+        wav = self._read(utt, "wav.scp")
+        snr = float("inf")
+        if self.paired:
+            clean = self._read(utt, "spk1.scp")
+            if len(clean) != len(wav):
+                raise DatasetError(f"{self.data.path}: '{utt}' has {len(wav)} samples in wav.scp "
+                                   f"but {len(clean)} in spk1.scp")
+            noisy = wav
+        elif self.noise is not None:
+            rng = self.rng(index)
+            if rng.random() < self.p_clean:
+                noisy = clean = wav
+            else:
+                snr = float(rng.uniform(*self.snr_range))
+                segment, noise_id = self.noise.segment(len(wav), rng)
+                mix = mix_at_snr(wav, segment, snr, rng, speech_name=f"{self.data.path} ({utt})",
+                                 noise_name=f"{self.noise.data.path} ({noise_id})")
+                noisy, clean = mix.mixture, mix.speech
+        else:
+            noisy = clean = wav
+        return {"uttid": utt, "noisy": noisy, "clean": clean, "target": self.targets.get(utt, []), "snr": snr,
+                "text": self.text.get(utt, "")}
+
+
+@dataclass
+class Batch:
+    """A padded batch: ``noisy``/``clean`` ``[B, T]``, ``lengths [B]``, ``targets [B, L]`` (pad -1),
+    and the reference ``texts`` (labels or transcripts)."""
+
+    uttids: List[str]
+    texts: List[str]
+    noisy: torch.Tensor
+    clean: torch.Tensor
+    lengths: torch.Tensor
+    targets: torch.Tensor
+    target_lengths: torch.Tensor
+    snr: torch.Tensor
+
+    def to(self, device) -> "Batch":
+        return Batch(self.uttids, self.texts, *(t.to(device, non_blocking=True) for t in (
+            self.noisy, self.clean, self.lengths, self.targets, self.target_lengths, self.snr)))
+
+    def __len__(self) -> int:
+        return len(self.uttids)
+
+
+def collate(examples: List[dict]) -> Batch:
+    """Pad a list of :class:`AudioDataset` items into a :class:`Batch`."""
+    lengths = torch.tensor([len(e["noisy"]) for e in examples], dtype=torch.long)
+    t = int(lengths.max()) if len(examples) else 0
+    noisy = torch.zeros(len(examples), t)
+    clean = torch.zeros(len(examples), t)
+    for i, e in enumerate(examples):
+        noisy[i, :len(e["noisy"])] = torch.from_numpy(np.asarray(e["noisy"], dtype=np.float32))
+        clean[i, :len(e["clean"])] = torch.from_numpy(np.asarray(e["clean"], dtype=np.float32))
+    target_lengths = torch.tensor([len(e["target"]) for e in examples], dtype=torch.long)
+    targets = torch.full((len(examples), max([1, *target_lengths.tolist()])), -1, dtype=torch.long)
+    for i, e in enumerate(examples):
+        if e["target"]:
+            targets[i, :len(e["target"])] = torch.tensor(e["target"], dtype=torch.long)
+    snr = torch.tensor([e["snr"] for e in examples], dtype=torch.float32)
+    return Batch([e["uttid"] for e in examples], [e["text"] for e in examples], noisy, clean, lengths, targets, target_lengths, snr)
+

@@ -1,0 +1,1 @@
+"""Downstream (computer audition) models: per-sample losses [B] and scores."""

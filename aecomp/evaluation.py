@@ -1,0 +1,86 @@
+"""Scoring a trained system on evaluation sets."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Dict, Sequence
+
+import torch
+
+from aecomp.data.datadir import DataDir
+from aecomp.data.dataset import AudioDataset, collate
+from aecomp.data.evalsets import read_meta
+from aecomp.data.sampler import BucketBatchSampler
+from aecomp.fs import atomic_write_text
+from aecomp.losses.signal import si_snr
+from aecomp.train.system import load_system
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_dir: str | Path,
+                  batch_size: int = 32, device: str = "cpu") -> Dict[str, dict]:
+    """Score the system of ``model_dir`` on every data directory; returns set name -> metrics."""
+    model_dir, out_dir = Path(model_dir), Path(out_dir)
+    system, cfg = load_system(model_dir, device)
+    stamp = (model_dir / "model.pt").stat().st_mtime
+    results = {}
+    for d in data_dirs:
+        d = Path(d)
+        dest = out_dir / d.name / "metrics.json"
+        if dest.is_file():
+            old = json.loads(dest.read_text())
+            if old.get("model_mtime") == stamp:
+                log.info("%s already scored on %s; kept", model_dir, d)
+                results[d.name] = old
+                continue
+        results[d.name] = evaluate_set(system, cfg, d, dest.parent, batch_size, device)
+        results[d.name]["model_mtime"] = stamp
+        results[d.name]["model_dir"] = str(model_dir)
+        atomic_write_text(dest, json.dumps(results[d.name], indent=1))
+        ds = system.downstream
+        log.info("%s on %s: %s=%.4f -> %s", model_dir, d.name, ds.metric, results[d.name][ds.metric], dest)
+    return results
+
+
+@torch.no_grad()
+def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, device: str) -> dict:
+    """Metrics of ``system`` on one data directory; writes ``hyp.txt`` into ``out_dir``."""
+    data = DataDir.load(data_path)
+    ds = system.downstream
+    labels = getattr(ds, "labels", None)
+    texts = data.get("text")
+    if labels is not None:
+        unseen = sorted({t for t in texts.values() if t not in set(labels)})
+        if unseen:
+            n = sum(t in unseen for t in texts.values())
+            log.warning("%s: %d utterance(s) have label(s) never seen in training (%s); they count as errors",
+                        data_path, n, ", ".join(unseen[:5]))
+    dataset = AudioDataset(data, cfg.data.sample_rate)
+    sampler = BucketBatchSampler(dataset.durations, batch_size, shuffle=False)
+    loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    counts: Dict[str, float] = {}
+    hyps: Dict[str, str] = {}
+    sums = {"si_snr": 0.0, "si_snr_in": 0.0}
+    for batch in loader:
+        batch = batch.to(device)
+        enhanced = system.enhance(batch.noisy, batch.lengths)
+        out = ds.decode(enhanced, batch.lengths)
+        hyps.update(zip(batch.uttids, out))
+        for k, v in ds.score(out, batch.texts).items():
+            counts[k] = counts.get(k, 0.0) + v
+        if dataset.paired:
+            sums["si_snr"] += float(si_snr(enhanced, batch.clean, batch.lengths).sum())
+            sums["si_snr_in"] += float(si_snr(batch.noisy, batch.clean, batch.lengths).sum())
+    meta = read_meta(data_path)
+    result = {"set": data_path.name, "condition": meta["condition"], "snr_db": meta["snr_db"],
+              "metric": ds.metric, "metric_mode": ds.metric_mode, "counts": counts, **ds.summarize(counts)}
+    if dataset.paired:
+        n = max(len(dataset), 1)
+        result.update(si_snr=sums["si_snr"] / n, si_snr_in=sums["si_snr_in"] / n,
+                      si_snri=(sums["si_snr"] - sums["si_snr_in"]) / n)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / "hyp.txt", "".join(f"{u} {hyps[u]}\n" for u in sorted(hyps)))
+    return result

@@ -1,0 +1,1 @@
+"""Enhancement front-ends: (wav [B, T], lengths [B]) -> enhanced wav [B, T]."""

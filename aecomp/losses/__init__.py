@@ -1,0 +1,1 @@
+"""Losses: signal losses on waveforms, importance weights."""

@@ -1,0 +1,20 @@
+"""Base class of losses between an estimate and a reference waveform."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Loss(nn.Module):
+    """A loss, registered under kind ``loss``.
+
+    ``forward(est [B, T], ref [B, T], mix [B, T], lengths [B]) -> [B]``: one
+    value per sample (lower is better), computed over the first ``lengths[b]``
+    samples. ``mix`` is the noisy input, for losses that use the noise
+    (``mix - ref``).
+    """
+
+    def forward(self, est: torch.Tensor, ref: torch.Tensor, mix: torch.Tensor,
+                lengths: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError

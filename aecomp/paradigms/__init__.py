@@ -1,0 +1,1 @@
+"""Training paradigms: which modules train in which phase, and how losses combine."""

@@ -1,0 +1,169 @@
+"""Base class of training paradigms: a schedule of phases over a front-end and a downstream model.
+
+A *phase* fixes, for some epochs, which modules train, what the downstream
+model hears (clean, noisy, or enhanced audio) and how the per-sample losses
+combine::
+
+    loss = mean_i( w_i * (signal_weight * L_signal_i + task_weight * L_task_i) )
+
+with ``w_i = 1``, or importance weights from the detached per-sample task
+losses (``importance``). Every paradigm of seed 000 is such a schedule, so one
+``train_step`` serves them all; a paradigm with another kind of step (TRNet's
+refinement, say) overrides :meth:`Paradigm.train_step` and
+:meth:`Paradigm.valid_step`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+from torch import nn
+
+from aecomp import registry
+from aecomp.data.dataset import Batch
+from aecomp.downstream.base import Downstream
+from aecomp.frontends.base import Frontend
+from aecomp.losses.importance import SCHEMES, importance_weights
+from aecomp.losses.signal import si_snr
+
+log = logging.getLogger(__name__)
+
+TASK_INPUTS = ("clean", "noisy", "enhanced")
+MODULES = ("frontend", "downstream")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of ``epochs`` epochs with fixed trainable modules and loss."""
+
+    name: str
+    epochs: int
+    train: Tuple[str, ...]
+    task_input: str = "enhanced"
+    signal_weight: float = 0.0
+    task_weight: float = 1.0
+    importance: Optional[str] = None
+    temperature: float = 1.0
+    max_weight: float = 0.0
+
+    def __post_init__(self):
+        if self.task_input not in TASK_INPUTS:
+            raise ValueError(f"phase {self.name}: task_input must be one of {TASK_INPUTS}")
+        if not set(self.train) <= set(MODULES):
+            raise ValueError(f"phase {self.name}: train must be a subset of {MODULES}")
+        if self.importance is not None and self.importance not in SCHEMES:
+            raise ValueError(f"phase {self.name}: importance must be one of {', '.join(SCHEMES)}")
+        if self.epochs < 0:
+            raise ValueError(f"phase {self.name}: epochs must be >= 0")
+
+
+class Paradigm(nn.Module):
+    """A training paradigm, registered under kind ``paradigm``.
+
+    It owns the ``frontend`` and ``downstream`` modules (injected by the
+    builder) and the signal loss. Subclasses implement :meth:`phases`; their
+    constructor arguments are the YAML ``conf``.
+    """
+
+    def __init__(self, frontend: Frontend, downstream: Downstream, signal_loss: Any = "wsdr"):
+        super().__init__()
+        self.frontend = frontend
+        self.downstream = downstream
+        self.signal_loss = registry.build("loss", signal_loss, where="paradigm.conf.signal_loss")
+
+    # -- schedule ---------------------------------------------------------------
+    def phases(self) -> List[Phase]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def schedule(self) -> List[Phase]:
+        """The phase of every epoch, in order; phases that would train only an untrainable
+        front-end are left out (and logged)."""
+        out = []
+        for phase in self.phases():
+            train = tuple(m for m in phase.train if m != "frontend" or self.frontend.trainable)
+            if not train and phase.epochs:
+                log.info("phase '%s' skipped: %s has nothing to train", phase.name,
+                         type(self.frontend).__name__)
+                continue
+            out += [replace(phase, train=train)] * phase.epochs
+        if not out:
+            raise ValueError(f"paradigm {type(self).__name__} has no epoch to train")
+        return out
+
+    def configure(self, phase: Phase) -> None:
+        """Set trainable parameters and train/eval modes for ``phase``."""
+        for name in MODULES:
+            module: nn.Module = getattr(self, name)
+            trains = name in phase.train
+            module.train(trains)
+            for p in module.parameters():
+                p.requires_grad_(trains)
+
+    def param_groups(self) -> Dict[str, List[nn.Parameter]]:
+        """Named parameter groups for the optimizer (the front-end may get its own learning rate)."""
+        return {"frontend": list(self.frontend.parameters()), "downstream": list(self.downstream.parameters())}
+
+    # -- steps ------------------------------------------------------------------
+    def task_input(self, batch: Batch, phase: Phase, enhanced: Optional[torch.Tensor]) -> torch.Tensor:
+        return {"clean": batch.clean, "noisy": batch.noisy, "enhanced": enhanced}[phase.task_input]
+
+    def train_step(self, batch: Batch, phase: Phase) -> Tuple[torch.Tensor, Dict[str, float]]:
+        """``(loss, stats)`` of one training batch in ``phase``."""
+        needs_enhanced = phase.task_input == "enhanced" or phase.signal_weight > 0
+        enhanced = None
+        if needs_enhanced:
+            with torch.set_grad_enabled("frontend" in phase.train):
+                enhanced = self.frontend(batch.noisy, batch.lengths)
+        per_sample = torch.zeros(len(batch), device=batch.noisy.device)
+        stats: Dict[str, float] = {}
+        if phase.signal_weight > 0:
+            sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths)
+            per_sample = per_sample + phase.signal_weight * sig
+            stats["signal_loss"] = float(sig.detach().mean())
+        task = None
+        if phase.task_weight > 0 or phase.importance:
+            with torch.set_grad_enabled(phase.task_weight > 0 and torch.is_grad_enabled()):
+                task = self.downstream(self.task_input(batch, phase, enhanced), batch.lengths,
+                                       batch.targets, batch.target_lengths)
+            stats["task_loss"] = float(task.detach().mean())
+            if phase.task_weight > 0:
+                per_sample = per_sample + phase.task_weight * task
+        if phase.importance:
+            w = importance_weights(task, phase.importance, phase.temperature, phase.max_weight)
+            stats["weight_max"] = float(w.max())
+            loss = (w * per_sample).mean()
+        else:
+            loss = per_sample.mean()
+        return loss, stats
+
+    @torch.no_grad()
+    def valid_step(self, batch: Batch, phase: Phase) -> Dict[str, float]:
+        """Additive validation counts of one batch; :meth:`summarize_valid` makes metrics."""
+        enhanced = self.frontend(batch.noisy, batch.lengths)
+        x = self.task_input(batch, phase, enhanced)
+        task = self.downstream(x, batch.lengths, batch.targets, batch.target_lengths)
+        sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths)
+        counts = {
+            "n": float(len(batch)),
+            "task_loss": float(task.sum()),
+            "signal_loss": float(sig.sum()),
+            "si_snr": float(si_snr(enhanced, batch.clean, batch.lengths).sum()),
+        }
+        counts.update(self.downstream.score(self.downstream.decode(x, batch.lengths), batch.texts))
+        return counts
+
+    def summarize_valid(self, counts: Dict[str, float]) -> Dict[str, float]:
+        n = max(counts.get("n", 0.0), 1.0)
+        out = {k: counts[k] / n for k in ("task_loss", "signal_loss", "si_snr") if k in counts}
+        out.update(self.downstream.summarize(counts))
+        return out
+
+    # -- inference ----------------------------------------------------------------
+    @torch.no_grad()
+    def enhance(self, noisy: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The system's front-end applied to ``noisy [B, T]``."""
+        return self.frontend(noisy, lengths)
+

@@ -1,0 +1,179 @@
+"""Results of a recipe: RESULTS.md for people, results.csv for programs, a plot of metric against SNR.
+
+Scores are read from ``<exp_dir>/<system>/<seed>/eval/<set>/metrics.json``.
+``results.csv`` has the columns ``system,condition,snr_db,metric,value``:
+``value`` is the mean over seeds, and a ``<metric>_std`` row gives the
+standard deviation; ``results_per_seed.csv`` has the same columns with
+``system`` written ``<system>/<seed>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from aecomp.fs import atomic_output, atomic_write_text
+
+LOW_SNRS = (0.0, -5.0)
+
+
+def collect(exp_dir: Path) -> List[dict]:
+    """One row per (system, seed, evaluation set) with the primary metric and SI-SNR values."""
+    rows = []
+    for f in sorted(Path(exp_dir).glob("*/*/eval/*/metrics.json")):
+        m = json.loads(f.read_text())
+        system, seed = f.parts[-5], f.parts[-4]
+        row = {"system": system, "seed": seed, "condition": m["condition"], "snr_db": m["snr_db"],
+               "metric": m["metric"], "mode": m["metric_mode"], "value": m[m["metric"]]}
+        for extra in ("si_snr", "si_snri"):
+            if extra in m:
+                row[extra] = m[extra]
+        rows.append(row)
+    return rows
+
+
+def aggregate(rows: List[dict], key: str = "value") -> Dict[Tuple[str, str, Optional[float]], Tuple[float, float, int]]:
+    """(system, condition, snr) -> (mean, std, number of seeds)."""
+    groups: Dict[tuple, List[float]] = defaultdict(list)
+    for r in rows:
+        if key in r:
+            groups[(r["system"], r["condition"], r["snr_db"])].append(r[key])
+    return {k: (statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) for k, v in groups.items()}
+
+
+def write_csv(rows: List[dict], exp_dir: Path) -> Tuple[Path, Path]:
+    metric = rows[0]["metric"]
+    agg = aggregate(rows)
+    out = exp_dir / "results.csv"
+    per_seed = exp_dir / "results_per_seed.csv"
+    with atomic_output(out) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["system", "condition", "snr_db", "metric", "value"])
+        for (system, cond, snr), (mean, std, _) in sorted(agg.items(), key=_order):
+            w.writerow([system, cond, _snr_text(snr), metric, f"{mean:.6g}"])
+            w.writerow([system, cond, _snr_text(snr), f"{metric}_std", f"{std:.6g}"])
+    with atomic_output(per_seed) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["system", "condition", "snr_db", "metric", "value"])
+        for r in sorted(rows, key=lambda r: (r["system"], r["seed"], r["condition"], -(r["snr_db"] or 1e9))):
+            w.writerow([f"{r['system']}/{r['seed']}", r["condition"], _snr_text(r["snr_db"]), metric, f"{r['value']:.6g}"])
+    return out, per_seed
+
+
+def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", notes: str = "",
+                   systems: Optional[Sequence[str]] = None, plot_name: Optional[str] = None) -> Path:
+    metric, mode = rows[0]["metric"], rows[0]["mode"]
+    agg = aggregate(rows)
+    systems = [s for s in (systems or sorted({r["system"] for r in rows})) if any(r["system"] == s for r in rows)]
+    conditions = sorted({r["condition"] for r in rows if r["condition"] != "clean"})
+    seeds = sorted({r["seed"] for r in rows})
+    better = "higher" if mode == "max" else "lower"
+    out = io.StringIO()
+    out.write(f"# {title}\n\n")
+    if command:
+        out.write(f"Produced by:\n\n```\n{command}\n```\n\n")
+    out.write(f"Metric: **{metric}** ({better} is better), mean over {len(seeds)} seed(s) "
+              f"({', '.join(seeds)}); ± is the standard deviation over seeds.\n\n")
+    if notes:
+        out.write(notes.strip() + "\n\n")
+    for cond in conditions:
+        snrs = sorted({r["snr_db"] for r in rows if r["condition"] == cond}, reverse=True)
+        out.write(f"## {metric} with {cond} noise\n\n")
+        out.write("| system | clean | " + " | ".join(f"{s:g} dB" for s in snrs) + " |\n")
+        out.write("|---|---:|" + "---:|" * len(snrs) + "\n")
+        for system in systems:
+            cells = [_cell(agg.get((system, "clean", None)))]
+            cells += [_cell(agg.get((system, cond, s))) for s in snrs]
+            out.write(f"| {system} | " + " | ".join(cells) + " |\n")
+        out.write("\n")
+    low = low_snr_summary(rows)
+    if low:
+        out.write(f"## Low SNR: mean {metric} over {', '.join(f'{s:g}' for s in LOW_SNRS)} dB\n\n")
+        out.write("| system | " + " | ".join(conditions) + " |\n|---|" + "---:|" * len(conditions) + "\n")
+        for system in systems:
+            out.write(f"| {system} | " + " | ".join(_cell(low.get((system, c))) for c in conditions) + " |\n")
+        out.write("\n")
+    si = aggregate(rows, "si_snri")
+    if si:
+        out.write("## SI-SNR improvement of the front-end (dB)\n\n")
+        for cond in conditions:
+            snrs = sorted({k[2] for k in si if k[1] == cond}, reverse=True)
+            out.write(f"{cond} noise:\n\n| system | " + " | ".join(f"{s:g} dB" for s in snrs) + " |\n")
+            out.write("|---|" + "---:|" * len(snrs) + "\n")
+            for system in systems:
+                out.write(f"| {system} | " + " | ".join(_cell(si.get((system, cond, s)), 2) for s in snrs) + " |\n")
+            out.write("\n")
+    if plot_name:
+        out.write(f"![{metric} against SNR]({plot_name})\n")
+    atomic_write_text(path, out.getvalue())
+    return path
+
+
+def low_snr_summary(rows: List[dict]) -> Dict[Tuple[str, str], Tuple[float, float, int]]:
+    """(system, condition) -> mean/std over seeds of each seed's mean over the low SNRs."""
+    per_seed: Dict[tuple, List[float]] = defaultdict(list)
+    for r in rows:
+        if r["snr_db"] in LOW_SNRS:
+            per_seed[(r["system"], r["condition"], r["seed"])].append(r["value"])
+    groups: Dict[tuple, List[float]] = defaultdict(list)
+    for (system, cond, _), values in per_seed.items():
+        if len(values) == len(LOW_SNRS):
+            groups[(system, cond)].append(statistics.fmean(values))
+    return {k: (statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) for k, v in groups.items()}
+
+
+def plot(rows: List[dict], path: Path, title: str, systems: Optional[Sequence[str]] = None) -> Path:
+    """Metric against SNR, one panel per noise condition, one line per system (clean at the right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metric = rows[0]["metric"]
+    agg = aggregate(rows)
+    systems = [s for s in (systems or sorted({r["system"] for r in rows})) if any(r["system"] == s for r in rows)]
+    conditions = sorted({r["condition"] for r in rows if r["condition"] != "clean"})
+    fig, axes = plt.subplots(1, max(1, len(conditions)), figsize=(5.5 * max(1, len(conditions)), 4.2),
+                             sharey=True, squeeze=False)
+    for ax, cond in zip(axes[0], conditions):
+        snrs = sorted({r["snr_db"] for r in rows if r["condition"] == cond})
+        xs = list(range(len(snrs) + 1))
+        for system in systems:
+            points = [agg.get((system, cond, s)) for s in snrs] + [agg.get((system, "clean", None))]
+            ys = [p[0] if p else math.nan for p in points]
+            es = [p[1] if p else 0.0 for p in points]
+            ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, label=system)
+        ax.set_xticks(xs, [f"{s:g}" for s in snrs] + ["clean"])
+        ax.set_xlabel("SNR (dB)")
+        ax.set_title(f"{cond} noise")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(metric)
+    axes[0][-1].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return path
+
+
+def _cell(agg: Optional[Tuple[float, float, int]], digits: int = 3) -> str:
+    if agg is None:
+        return "–"
+    mean, std, n = agg
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if n > 1 else f"{mean:.{digits}f}"
+
+
+def _snr_text(snr: Optional[float]) -> str:
+    return "inf" if snr is None else f"{snr:g}"
+
+
+def _order(item):
+    (system, cond, snr), _ = item
+    return (system, cond != "clean", cond, -(snr if snr is not None else 1e9))

@@ -1,0 +1,387 @@
+"""The one trainer: runs a paradigm's schedule, validates, checkpoints, logs and resumes.
+
+The paradigm decides what a step computes and which modules train in which
+phase; the trainer only runs steps. Per epoch it trains, validates on the
+fixed noisy dev set, writes a checkpoint (atomically) and keeps the best
+``keep_nbest`` by the downstream's validation metric. Resuming restores
+model, optimizer, scheduler, gradient scaler, every RNG and the position in
+the epoch, so an interrupted run ends with the same parameters as an
+uninterrupted one (on CPU).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import signal
+import sys
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+
+from aecomp.config import ExperimentConfig
+from aecomp.data.dataset import AudioDataset, collate
+from aecomp.data.sampler import BucketBatchSampler
+from aecomp.errors import AecompError
+from aecomp.fs import atomic_write_text
+from aecomp.train.checkpoint import (CheckpointError, load_checkpoint, newest_checkpoint, remove_quietly,
+                                     rng_state, save_checkpoint, set_rng_state)
+from aecomp.train.optim import build_optimizer, build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class TrainingError(AecompError, RuntimeError):
+    """Training cannot go on (non-finite losses, say); the message says why and what to do."""
+
+
+class Preempted(Exception):
+    """Raised after a checkpoint was saved because the job was asked to stop (SIGUSR1/SIGTERM)."""
+
+
+#: exit status of a training process that saved a checkpoint and stopped on request
+PREEMPTED_EXIT = 75
+
+
+@dataclass
+class TrainState:
+    """Where training stands; saved in every checkpoint."""
+
+    epoch: int = 0  # completed epochs
+    step_in_epoch: int = 0  # batches done in the epoch under way
+    global_step: int = 0
+    nan_batches: int = 0
+    history: List[dict] = field(default_factory=list)
+    best: List[dict] = field(default_factory=list)  # {"epoch", "value", "file"}, best first
+
+
+@dataclass
+class Distributed:
+    """This process's place in a torch.distributed job (world_size 1: not distributed)."""
+
+    world_size: int = 1
+    rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+class Trainer:
+    """Train ``paradigm`` on ``train_set``, validating on ``valid_set``; outputs go to ``out_dir``."""
+
+    def __init__(self, paradigm, cfg: ExperimentConfig, out_dir: str | Path, train_set: AudioDataset,
+                 valid_set: AudioDataset, device: str = "cpu", dist: Optional[Distributed] = None):
+        self.paradigm = paradigm.to(device)
+        self.cfg, self.device = cfg, torch.device(device)
+        self.out_dir = Path(out_dir)
+        self.ckpt_dir = self.out_dir / "checkpoints"
+        self.train_set, self.valid_set = train_set, valid_set
+        self.dist = dist or Distributed()
+        tc = cfg.trainer
+        if tc.nan_policy not in ("skip", "stop"):
+            raise TrainingError(f"{cfg.where('trainer', 'nan_policy')}: must be 'skip' or 'stop', "
+                                f"got '{tc.nan_policy}'")
+        self.schedule = paradigm.schedule()
+        self.sampler = BucketBatchSampler(train_set.durations, cfg.data.batch_size, cfg.data.batch_seconds,
+                                          shuffle=True, seed=tc.seed, num_replicas=self.dist.world_size,
+                                          rank=self.dist.rank)
+        self.valid_sampler = BucketBatchSampler(valid_set.durations, cfg.data.batch_size, cfg.data.batch_seconds,
+                                                shuffle=False, num_replicas=self.dist.world_size,
+                                                rank=self.dist.rank)
+        self.optimizer = build_optimizer(paradigm.param_groups(), cfg.optim)
+        self.scheduler, self.interval = build_scheduler(self.optimizer, cfg.scheduler,
+                                                        len(self.sampler) * len(self.schedule))
+        self.use_amp = tc.use_amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.state = TrainState()
+        self._stop_requested = False
+        self._writer = None
+
+    # -- public -------------------------------------------------------------------
+    def fit(self, resume: bool = True) -> Path:
+        """Train to the end of the schedule; returns the path of ``model.pt`` (best epoch's weights)."""
+        torch.manual_seed(self.cfg.trainer.seed)
+        if resume:
+            self._resume()
+        elif newest_checkpoint(self.ckpt_dir) is not None:
+            raise TrainingError(f"{self.ckpt_dir} already holds checkpoints; resume, or remove the folder "
+                                "to start again")
+        with self._logging(), self._stop_signals():
+            log.info("training %s: %d epochs (%s), %d steps per epoch -> %s", type(self.paradigm).__name__,
+                     len(self.schedule), _phase_summary(self.schedule), len(self.sampler), self.out_dir)
+            for epoch in range(self.state.epoch, len(self.schedule)):
+                phase = self.schedule[epoch]
+                self.paradigm.configure(phase)
+                t0 = time.time()
+                train_stats = self._train_epoch(epoch, phase)
+                valid = self._validate(phase)
+                self._end_epoch(epoch, phase, train_stats, valid, time.time() - t0)
+            return self._finish()
+
+    def request_stop(self, *_args) -> None:
+        """Ask the trainer to save and stop at the next step (signal handler)."""
+        self._stop_requested = True
+
+    # -- epochs -------------------------------------------------------------------
+    def _train_epoch(self, epoch: int, phase) -> Dict[str, float]:
+        self.sampler.set_epoch(epoch)
+        self.sampler.start_batch = self.state.step_in_epoch
+        self.train_set.set_epoch(epoch)
+        loader = self._loader(self.train_set, self.sampler)
+        sums: Dict[str, float] = {}
+        n_steps = 0
+        autocast = torch.autocast("cuda", enabled=True) if self.use_amp else nullcontext()
+        params = [p for p in self.paradigm.parameters() if p.requires_grad]
+        bar = _progress(len(self.sampler), f"epoch {epoch + 1}/{len(self.schedule)} [{phase.name}]",
+                        enabled=self.dist.is_main)
+        for batch in loader:
+            batch = batch.to(self.device)
+            with autocast:
+                loss, stats = self._step(batch, phase)
+            if not torch.isfinite(loss):
+                self._non_finite(f"loss is {float(loss)} at epoch {epoch + 1}, step {self.state.step_in_epoch + 1}",
+                                 batch)
+            else:
+                self.scaler.scale(loss).backward()
+                self.scaler.unscale_(self.optimizer)
+                norm = torch.nn.utils.clip_grad_norm_(params, self.cfg.trainer.grad_clip or float("inf"))
+                if not torch.isfinite(norm):
+                    self._non_finite(f"gradient norm is {float(norm)} at epoch {epoch + 1}", batch)
+                else:
+                    self.scaler.step(self.optimizer)
+                    self.scaler.update()
+                    if self.scheduler is not None and self.interval == "step":
+                        self.scheduler.step()
+                    stats["loss"] = float(loss.detach())
+                    for k, v in stats.items():
+                        sums[k] = sums.get(k, 0.0) + v
+                    n_steps += 1
+            self.optimizer.zero_grad(set_to_none=True)
+            self.state.step_in_epoch += 1
+            self.state.global_step += 1
+            bar.update(stats)
+            if self.dist.is_main and self._writer is not None and self.state.global_step % 10 == 0:
+                for k, v in stats.items():
+                    self._writer.add_scalar(f"train/{k}", v, self.state.global_step)
+            every = self.cfg.trainer.save_interval_steps
+            if self._stop_requested or (every and self.state.global_step % every == 0):
+                self._save(f"ep{epoch:03d}_step{self.state.step_in_epoch:06d}.pt")
+                if self._stop_requested:
+                    log.warning("stop requested: saved a checkpoint at epoch %d step %d; rerun to resume",
+                                epoch + 1, self.state.step_in_epoch)
+                    raise Preempted()
+        bar.close()
+        return {k: v / max(n_steps, 1) for k, v in sums.items()}
+
+    def _step(self, batch, phase):
+        return self.paradigm.train_step(batch, phase)
+
+    @torch.no_grad()
+    def _validate(self, phase) -> Dict[str, float]:
+        self.paradigm.eval()
+        counts: Dict[str, float] = {}
+        for batch in self._loader(self.valid_set, self.valid_sampler):
+            for k, v in self.paradigm.valid_step(batch.to(self.device), phase).items():
+                counts[k] = counts.get(k, 0.0) + v
+        counts = self._all_reduce(counts)
+        self.paradigm.configure(phase)  # restore train modes
+        return self.paradigm.summarize_valid(counts)
+
+    def _end_epoch(self, epoch: int, phase, train_stats, valid, seconds: float) -> None:
+        ds = self.paradigm.downstream
+        record = {"epoch": epoch + 1, "phase": phase.name, "seconds": round(seconds, 2),
+                  "lr": [g["lr"] for g in self.optimizer.param_groups], "train": train_stats, "valid": valid}
+        self.state.history.append(record)
+        self.state.epoch, self.state.step_in_epoch = epoch + 1, 0
+        if self.scheduler is not None and self.interval == "epoch":
+            if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                self.scheduler.step(valid.get(ds.metric, 0.0))
+            else:
+                self.scheduler.step()
+        name = f"ep{epoch + 1:03d}.pt"
+        eligible = any("downstream" in p.train for p in self.schedule[:epoch + 1])
+        value = valid.get(ds.metric)
+        if eligible and value is not None and not math.isnan(value):
+            self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})
+            self.state.best.sort(key=lambda b: (-b["value"] if ds.metric_mode == "max" else b["value"], b["epoch"]))
+            del self.state.best[self.cfg.trainer.keep_nbest:]
+        self._save(name)
+        if self.dist.is_main:
+            log.info("epoch %d/%d [%s] %.1f s | train %s | valid %s -> %s", epoch + 1, len(self.schedule),
+                     phase.name, seconds, _fmt(train_stats), _fmt(valid), self.ckpt_dir / name)
+            if self._writer is not None:
+                for k, v in valid.items():
+                    self._writer.add_scalar(f"valid/{k}", v, epoch + 1)
+                self._writer.flush()
+            atomic_write_text(self.out_dir / "history.json", json.dumps(self.state.history, indent=1))
+
+    def _finish(self) -> Path:
+        best = self.state.best[0] if self.state.best else {"epoch": self.state.epoch, "file": f"ep{self.state.epoch:03d}.pt"}
+        model_path = self.out_dir / "model.pt"
+        if self.dist.is_main:
+            state = load_checkpoint(self.ckpt_dir / best["file"])
+            save_checkpoint(model_path, {"model": state["model"]})
+            record = next(h for h in self.state.history if h["epoch"] == best["epoch"])
+            atomic_write_text(self.out_dir / "best.json", json.dumps({**best, "valid": record["valid"]}, indent=1))
+            metric = self.paradigm.downstream.metric
+            log.info("best epoch %d (%s %.4g) -> %s", best["epoch"], metric,
+                     record["valid"].get(metric, float("nan")), model_path)
+        self._barrier()
+        return model_path
+
+    # -- checkpoints --------------------------------------------------------------
+    def _save(self, name: str) -> None:
+        """Write checkpoint ``name``, point ``latest`` at it, and delete all but it and the best."""
+        if self.dist.is_main:
+            for p in self.paradigm.parameters():
+                if not torch.isfinite(p).all():
+                    raise TrainingError("refusing to save a checkpoint with non-finite weights; "
+                                        "lower the learning rate or enable gradient clipping")
+            state = {
+                "model": self.paradigm.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
+                "scaler": self.scaler.state_dict(),
+                "train_state": asdict(self.state),
+                "rng": rng_state(),
+            }
+            save_checkpoint(self.ckpt_dir / name, state)
+            atomic_write_text(self.ckpt_dir / "latest", name + "\n")
+            keep = {b["file"] for b in self.state.best} | {name}
+            for f in self.ckpt_dir.glob("ep*.pt"):
+                if f.name not in keep:
+                    remove_quietly(f)
+        self._barrier()
+
+    def _resume(self) -> None:
+        newest = newest_checkpoint(self.ckpt_dir)
+        if newest is None:
+            return
+        candidates = [newest] + sorted((p for p in self.ckpt_dir.glob("ep*.pt") if p != newest), reverse=True)
+        for path in candidates:
+            try:
+                ckpt = load_checkpoint(path, map_location=self.device)
+                break
+            except CheckpointError as exc:
+                log.warning("%s; trying an older checkpoint", exc)
+        else:
+            raise CheckpointError(f"no readable checkpoint in {self.ckpt_dir}; remove it to start again")
+        self.paradigm.load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        if self.scheduler is not None and ckpt["scheduler"]:
+            self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.scaler.load_state_dict(ckpt["scaler"])
+        self.state = TrainState(**ckpt["train_state"])
+        set_rng_state(ckpt["rng"])
+        log.info("resumed from %s: epoch %d, step %d of the epoch", path, self.state.epoch + 1,
+                 self.state.step_in_epoch)
+
+    def _non_finite(self, what: str, batch) -> None:
+        self.state.nan_batches += 1
+        utts = ", ".join(batch.uttids[:4])
+        if self.cfg.trainer.nan_policy == "stop":
+            raise TrainingError(f"{what} (batch {utts}, ...); trainer.nan_policy=stop. Lower optim.conf.lr, "
+                                "or set trainer.nan_policy=skip")
+        log.warning("%s; batch skipped (%d so far; utterances %s, ...)", what, self.state.nan_batches, utts)
+        if self.state.nan_batches > self.cfg.trainer.max_nan_batches:
+            raise TrainingError(f"{self.state.nan_batches} batches with non-finite loss or gradient, more than "
+                                f"trainer.max_nan_batches={self.cfg.trainer.max_nan_batches}; lower the "
+                                "learning rate or check the data with 'aecomp validate'")
+
+    # -- plumbing -----------------------------------------------------------------
+    def _loader(self, dataset, sampler):
+        return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate,
+                                           num_workers=self.cfg.data.num_workers,
+                                           pin_memory=self.device.type == "cuda")
+
+    def _all_reduce(self, counts: Dict[str, float]) -> Dict[str, float]:
+        return counts
+
+    def _barrier(self) -> None:
+        pass
+
+    @contextmanager
+    def _logging(self):
+        if not self.dist.is_main:
+            yield
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(self.out_dir / "train.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(str(self.out_dir / "tensorboard"))
+        except ImportError:  # tensorboard is optional
+            log.info("tensorboard is not installed; logging to %s only", self.out_dir / "train.log")
+        try:
+            yield
+        finally:
+            root.removeHandler(handler)
+            handler.close()
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
+    @contextmanager
+    def _stop_signals(self):
+        """SIGUSR1 and SIGTERM (Slurm's warning before a time limit or preemption) stop at a safe point."""
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGUSR1, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+
+class _progress:
+    """tqdm on a terminal, a log line every few steps otherwise (job logs)."""
+
+    def __init__(self, total: int, desc: str, enabled: bool = True):
+        self.total, self.desc, self.n, self.enabled = total, desc, 0, enabled
+        self.bar = None
+        self.every = max(1, total // 5)
+        self.t0 = time.time()
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+
+    def update(self, stats: Dict[str, float]) -> None:
+        self.n += 1
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.3g}" for k, v in stats.items()}, refresh=False)
+            self.bar.update(1)
+        elif self.enabled and (self.n % self.every == 0):
+            log.info("%s: %d/%d steps (%.0f s) %s", self.desc, self.n, self.total, time.time() - self.t0, _fmt(stats))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _fmt(d: Dict[str, float]) -> str:
+    return " ".join(f"{k}={v:.4g}" for k, v in d.items() if isinstance(v, (int, float)))
+
+
+def _phase_summary(schedule) -> str:
+    parts, prev = [], None
+    for p in schedule:
+        if p.name != prev:
+            parts.append([p.name, 0])
+            prev = p.name
+        parts[-1][1] += 1
+    return ", ".join(f"{n} x{k}" for n, k in parts)
