@@ -163,6 +163,48 @@ def plot(rows: List[dict], path: Path, title: str, systems: Optional[Sequence[st
     return path
 
 
+def describe_data(data_dir: Path) -> str:
+    """A markdown paragraph: utterances, speakers and noise types of the recipe's data."""
+    from aecomp.data.datadir import read_table
+
+    lines = []
+    for name in ("train", "dev", "test"):
+        d = data_dir / name
+        if (d / "wav.scp").is_file():
+            utt2spk = read_table(d / "utt2spk") if (d / "utt2spk").is_file() else {}
+            lines.append(f"{name}: {len(read_table(d / 'wav.scp'))} utterances, {len(set(utt2spk.values()))} speakers")
+    for d in sorted(data_dir.glob("noise_*")):
+        if (d / "utt2category").is_file():
+            cats = sorted(set(read_table(d / "utt2category").values()))
+            lines.append(f"{d.name}: {len(read_table(d / 'wav.scp'))} recordings ({', '.join(cats)})")
+    return "Data: " + "; ".join(lines) + "." if lines else ""
+
+
+def describe_systems(exp_dir: Path, systems: Sequence[str]) -> str:
+    """A markdown table: what each system is, its size and its mean training time over seeds."""
+    import yaml
+
+    out = ["| system | paradigm | front-end | downstream | parameters | training time (s) |",
+           "|---|---|---|---|---:|---:|"]
+    for system in systems:
+        runs = sorted((exp_dir / system).glob("*/config.yaml"))
+        if not runs:
+            continue
+        cfg = yaml.safe_load(runs[0].read_text())
+        seconds = [sum(h["seconds"] for h in json.loads((r.parent / "history.json").read_text()))
+                   for r in runs if (r.parent / "history.json").is_file()]
+        best = runs[0].parent / "best.json"
+        params = json.loads(best.read_text()).get("parameters", "") if best.is_file() else ""
+        took = f"{statistics.fmean(seconds):.0f}" if seconds else "–"
+        out.append(f"| {system} | {_plugin_name(cfg['paradigm'])} | {_plugin_name(cfg['frontend'])} | "
+                   f"{_plugin_name(cfg['downstream'])} | {params} | {took} |")
+    return "\n".join(out) if len(out) > 2 else ""
+
+
+def _plugin_name(spec) -> str:
+    return spec if isinstance(spec, str) else str(spec.get("name"))
+
+
 def _cell(agg: Optional[Tuple[float, float, int]], digits: int = 3) -> str:
     if agg is None:
         return "–"

@@ -15,7 +15,8 @@ from aecomp.bin.common import option
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("corpus", help="corpus plugin name (see 'aecomp list corpus')")
-    option(parser, "--corpus_dir", required=True, help="root of the corpus as it is on disk")
+    option(parser, "--corpus_dir", help="root of the corpus as it is on disk (corpora that take their "
+           "roots as options, like 'noise', need none)")
     option(parser, "--out_dir", required=True, help="where the data directories go (e.g. data)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                         help="corpus option (repeatable), value parsed as YAML")

@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--command", default="", help="the command that produced the results (recorded)")
     option(parser, "--notes", default="", help="markdown put under the title (data, upstreams, ...)")
     option(parser, "--systems", default="", help="system order in tables (space-separated)")
+    option(parser, "--data_dir", default="", help="data folder of the recipe, summarised in RESULTS.md")
 
 
 def main(args) -> int:
@@ -39,7 +40,9 @@ def main(args) -> int:
     out = Path(args.out)
     rel_png = Path(png.resolve()).relative_to(out.resolve().parent) if png.resolve().is_relative_to(
         out.resolve().parent) else png.resolve()
-    report.write_markdown(rows, out, args.title, args.command, args.notes, systems, str(rel_png))
+    notes = "\n\n".join(n for n in (args.notes, report.describe_data(Path(args.data_dir)) if args.data_dir else "",
+                                    report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
+    report.write_markdown(rows, out, args.title, args.command, notes, systems, str(rel_png))
     log.info("results: %s, %s, %s, %s", out, csv_path, per_seed, png)
     print(out.read_text())
     return 0

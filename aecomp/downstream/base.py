@@ -32,6 +32,11 @@ class Downstream(nn.Module):
     metric: str = "acc"
     metric_mode: str = "max"
 
+    def __init__(self):
+        # an explicit signature: nn.Module.__init__ takes **kwargs, which would let any conf key through
+        super().__init__()
+
+
     def encode_target(self, text: str) -> List[int]:  # pragma: no cover - abstract
         raise NotImplementedError
 

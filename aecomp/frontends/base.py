@@ -16,6 +16,10 @@ class Frontend(nn.Module):
     takes it.
     """
 
+    def __init__(self):
+        # an explicit signature: nn.Module.__init__ takes **kwargs, which would let any conf key through
+        super().__init__()
+
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:  # pragma: no cover
         raise NotImplementedError
 

@@ -41,7 +41,7 @@ class UNet(Frontend):
         )
         self.up = nn.ModuleList(_block(ch[i + 1] + ch[i], ch[i]) for i in reversed(range(len(ch) - 1)))
         self.out = nn.Conv2d(ch[0], 1, 1)
-        nn.init.zeros_(self.out.weight)
+        nn.init.normal_(self.out.weight, std=0.01)  # small: all layers get gradients from the first step
         nn.init.constant_(self.out.bias, float(torch.logit(torch.tensor(mask_init))))
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
 

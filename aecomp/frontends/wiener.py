@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -14,10 +16,10 @@ from aecomp.registry import register
 class WienerFilter(Frontend):
     """Wiener filter with a per-utterance quantile noise estimate (classical DSP, no training)."""
 
-    def __init__(self, n_fft: int = 512, hop_length: int = 128, noise_quantile: float = 0.2,
+    def __init__(self, n_fft: int = 512, hop_length: int = 128, noise_quantile: float = 0.3,
                  over_subtraction: float = 1.5, gain_floor: float = 0.1, smooth_frames: int = 3):
-        """The noise power of each frequency is the ``noise_quantile`` of its power over the
-        utterance's frames, times ``over_subtraction``; the gain ``xi / (1 + xi)`` uses the a priori
+        """The noise power of each frequency is estimated from the ``noise_quantile`` of its power
+        over the utterance's frames (bias-corrected for noise), times ``over_subtraction``; the gain ``xi / (1 + xi)`` uses the a priori
         SNR ``xi`` estimated from the a posteriori SNR and smoothed over ``smooth_frames``."""
         super().__init__()
         self.n_fft, self.hop_length = n_fft, hop_length
@@ -30,8 +32,9 @@ class WienerFilter(Frontend):
         power = spec.abs().pow(2)  # [B, F, N]
         n = frame_lengths(lengths, self.hop_length).clamp(max=power.shape[-1])
         valid = torch.arange(power.shape[-1], device=wav.device)[None, None, :] < n[:, None, None]
+        # the q-quantile of exponentially distributed noise power is -ln(1 - q) times its mean
         noise = torch.nanquantile(power.masked_fill(~valid, float("nan")), self.noise_quantile, dim=-1,
-                                  keepdim=True) * self.over_subtraction
+                                  keepdim=True) / -math.log(1.0 - self.noise_quantile) * self.over_subtraction
         xi = (power / (noise + 1e-10) - 1.0).clamp(min=0.0)
         if self.smooth_frames > 1:
             b, f, t = xi.shape

@@ -15,6 +15,10 @@ class Loss(nn.Module):
     (``mix - ref``).
     """
 
+    def __init__(self):
+        # an explicit signature: nn.Module.__init__ takes **kwargs, which would let any conf key through
+        super().__init__()
+
     def forward(self, est: torch.Tensor, ref: torch.Tensor, mix: torch.Tensor,
                 lengths: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError

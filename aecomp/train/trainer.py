@@ -145,7 +145,7 @@ class Trainer:
             with autocast:
                 loss, stats = self._step(batch, phase)
             if not torch.isfinite(loss):
-                self._non_finite(f"loss is {float(loss)} at epoch {epoch + 1}, step {self.state.step_in_epoch + 1}",
+                self._non_finite(f"loss is {float(loss.detach())} at epoch {epoch + 1}, step {self.state.step_in_epoch + 1}",
                                  batch)
             else:
                 self.scaler.scale(loss).backward()
@@ -228,7 +228,9 @@ class Trainer:
             state = load_checkpoint(self.ckpt_dir / best["file"])
             save_checkpoint(model_path, {"model": state["model"]})
             record = next(h for h in self.state.history if h["epoch"] == best["epoch"])
-            atomic_write_text(self.out_dir / "best.json", json.dumps({**best, "valid": record["valid"]}, indent=1))
+            n_params = sum(p.numel() for p in self.paradigm.parameters())
+            atomic_write_text(self.out_dir / "best.json",
+                              json.dumps({**best, "valid": record["valid"], "parameters": n_params}, indent=1))
             metric = self.paradigm.downstream.metric
             log.info("best epoch %d (%s %.4g) -> %s", best["epoch"], metric,
                      record["valid"].get(metric, float("nan")), model_path)
@@ -296,8 +298,11 @@ class Trainer:
 
     # -- plumbing -----------------------------------------------------------------
     def _loader(self, dataset, sampler):
+        # an own generator: a DataLoader otherwise draws its workers' base seed from the global RNG,
+        # which would shift dropout randomness between an interrupted run and its resumption
+        generator = torch.Generator().manual_seed(self.cfg.trainer.seed * 100003 + sampler.epoch)
         return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate,
-                                           num_workers=self.cfg.data.num_workers,
+                                           num_workers=self.cfg.data.num_workers, generator=generator,
                                            pin_memory=self.device.type == "cuda")
 
     def _all_reduce(self, counts: Dict[str, float]) -> Dict[str, float]:
@@ -314,8 +319,11 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(self.out_dir / "train.log")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
-        root = logging.getLogger()
+        root = logging.getLogger("aecomp")
         root.addHandler(handler)
+        old_level = root.level
+        if root.getEffectiveLevel() > logging.INFO:  # train.log gets progress even when the caller logs less
+            root.setLevel(logging.INFO)
         try:
             from torch.utils.tensorboard import SummaryWriter
 
@@ -326,6 +334,7 @@ class Trainer:
             yield
         finally:
             root.removeHandler(handler)
+            root.setLevel(old_level)
             handler.close()
             if self._writer is not None:
                 self._writer.close()

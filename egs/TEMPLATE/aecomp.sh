@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The stages every aecomp recipe shares. A recipe's run.sh sets its defaults
+# and calls this script from the recipe folder; the recipe supplies
+# local/data.sh (stage 1) and conf/train_<system>.yaml for each system.
+#
+#   1 data       local/data.sh -> data/{train,dev,test,noise_train,noise_test_*}
+#   2 validate   check every data dir and the audio it names
+#   3 evalsets   fixed-SNR noisy test sets -> data/eval/<condition>_snr<X>
+#   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
+#   5 evaluate   every system on every evaluation set -> exp/<system>/seed<k>/eval/
+#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results.png
+#
+# Every stage can be rerun: finished work is kept (data/.done, model.pt,
+# metrics.json), interrupted training resumes from its last checkpoint.
+set -euo pipefail
+
+help_message="Usage: $0 [options]
+Runs the stages of an aecomp recipe from the recipe folder (egs/<corpus>/<task>1).
+Corpus roots come from db.sh (unset: the built-in mini corpus); job commands from cmd.sh."
+
+# -- options (each can be given as --name value) --
+stage=1                # first stage to run
+stop_stage=6           # last stage to run
+ngpu=0                 # GPUs per training job (0: CPU)
+nj=2                   # parallel jobs for data preparation and evaluation
+train_nj=1             # training jobs run at the same time
+systems=""             # systems to train; each is <conf_dir>/train_<system>.yaml
+conf_dir=conf          # folder of the training configs (conf/debug: tiny ones for tests)
+seeds="1"              # training seeds; each system is trained once per seed
+train_args=""          # config overrides for every training, e.g. "trainer.seed=3 data.batch_size=8"
+data_args=""           # options passed to local/data.sh
+eval_args=""           # options passed to 'aecomp evaluate', e.g. "--batch_size 64"
+eval_snrs="20 15 10 5 0 -5"  # SNRs (dB) of the evaluation sets; a clean set is always added
+eval_seed=20240601     # seed of the evaluation noise choices
+sample_rate=16000      # sample rate of every data set
+datadir=data           # where data directories go
+expdir=exp             # where systems and results go
+title="aecomp results" # title of the results table
+results=RESULTS.md     # where the results table goes
+# -- end of options --
+
+full_command=${AECOMP_RUN_COMMAND:-"$0 $*"}  # recorded in RESULTS.md
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/utils/parse_options.sh"
+. ./path.sh
+. ./cmd.sh
+. ./db.sh
+
+log() { echo "$(date '+%F %T') ($(basename "$0") stage ${current:-}) $*"; }
+run_stage() { current=$1; [ "$1" -ge "$stage" ] && [ "$1" -le "$stop_stage" ]; }
+[ -n "$systems" ] || { echo "$0: no --systems given" >&2; exit 1; }
+for s in $systems; do
+  [ -f "$conf_dir/train_${s}.yaml" ] || { echo "$0: system '$s' has no config $conf_dir/train_${s}.yaml" >&2; exit 1; }
+done
+mkdir -p "$expdir/log"
+
+if run_stage 1; then
+  log "data preparation -> $datadir/"
+  if [ -f "$datadir/.done" ] && [ "$(cat "$datadir/.done")" = "local/data.sh $data_args" ]; then
+    log "data already prepared ($datadir/.done); remove it to prepare again"
+  else
+    # shellcheck disable=SC2086
+    local/data.sh --datadir "$datadir" --nj "$nj" $data_args
+    echo "local/data.sh $data_args" > "$datadir/.done"
+  fi
+fi
+
+if run_stage 2; then
+  log "validating data directories and audio"
+  aecomp validate --sample_rate "$sample_rate" "$datadir"/{train,dev,test} "$datadir"/noise_*
+fi
+
+if run_stage 3; then
+  log "evaluation sets at SNRs $eval_snrs -> $datadir/eval/"
+  noise_opts=()
+  for d in "$datadir"/noise_test_*; do noise_opts+=(--noise "${d##*/noise_test_}=$d"); done
+  aecomp make-evalsets --test "$datadir/test" "${noise_opts[@]}" --snrs "$eval_snrs" \
+    --seed "$eval_seed" --sample_rate "$sample_rate" --nj "$nj" --out_dir "$datadir/eval"
+fi
+
+if run_stage 4; then
+  jobs="$expdir/log/train.jobs"; : > "$jobs"
+  for system in $systems; do
+    for seed in $seeds; do
+      echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
+        "--train_data $datadir/train --valid_data $datadir/dev --noise $datadir/noise_train" \
+        "--out_dir $expdir/$system/seed$seed --ngpu $ngpu" >> "$jobs"
+    done
+  done
+  n=$(wc -l < "$jobs")
+  log "training $n system(s) ($systems; seeds $seeds) -> $expdir/<system>/seed<k>/, logs $expdir/log/train.*.log"
+  ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/train.JOB.log" \
+    run_line.sh "$jobs" JOB
+fi
+
+if run_stage 5; then
+  jobs="$expdir/log/eval.jobs"; : > "$jobs"
+  for system in $systems; do
+    for seed in $seeds; do
+      echo "aecomp evaluate --model_dir $expdir/$system/seed$seed --data $datadir/eval/* $eval_args" >> "$jobs"
+    done
+  done
+  n=$(wc -l < "$jobs")
+  log "evaluating $n system(s) on $(ls -d "$datadir"/eval/* | wc -l) sets -> $expdir/<system>/seed<k>/eval/"
+  ${decode_cmd} --max_jobs_run "$nj" JOB=1:"$n" "$expdir/log/eval.JOB.log" run_line.sh "$jobs" JOB
+fi
+
+if run_stage 6; then
+  log "report -> $results, $expdir/results.csv, $expdir/results.png"
+  aecomp report --exp_dir "$expdir" --out "$results" --title "$title" --systems "$systems" \
+    --data_dir "$datadir" --command "$full_command"
+fi
+log "done"

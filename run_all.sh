@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run every recipe (on the built-in mini corpus unless the corpus variables of db.sh are set)
+# and gather their result tables into results/RESULTS.md.
+# Options are passed to every recipe's run.sh, e.g.  ./run_all.sh --seeds "1 2 3"
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+recipes=(egs/speech_commands/scr1)
+
+mkdir -p "$root/results"
+summary="$root/results/RESULTS.md"
+start=$SECONDS
+{
+  echo "# aecomp: results of every recipe"
+  echo
+  echo "Produced by \`./run_all.sh $*\` on $(date '+%F')."
+} > "$summary.tmp"
+for recipe in "${recipes[@]}"; do
+  echo "=== $recipe"
+  t0=$SECONDS
+  (cd "$root/$recipe" && ./run.sh "$@")
+  name=${recipe//\//_}
+  cp "$root/$recipe/exp/results.png" "$root/results/$name.png"
+  {
+    echo; echo "---"; echo
+    echo "Recipe \`$recipe\` ($((SECONDS - t0)) s): [full table]($root/$recipe/RESULTS.md)"
+    echo
+    sed -e '1s/^# /## /' -e "s#!\[\(.*\)\](exp/results.png)#![\1]($name.png)#" "$root/$recipe/RESULTS.md"
+  } >> "$summary.tmp"
+done
+mv "$summary.tmp" "$summary"
+echo "=== all recipes done in $((SECONDS - start)) s; tables gathered in $summary"

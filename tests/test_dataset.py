@@ -1,0 +1,111 @@
+"""On-the-fly corruption, fixed evaluation sets, bucketed batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aecomp.audio.mixing import measured_snr
+from aecomp.data.datadir import DataDir
+from aecomp.data.dataset import AudioDataset, NoiseBank, collate
+from aecomp.data.evalsets import make_evalsets
+from aecomp.data.sampler import BucketBatchSampler
+
+
+@pytest.fixture
+def train_set(mini_data):
+    bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
+    return AudioDataset(DataDir.load(mini_data / "train"), 16000, lambda t: [len(t)], bank,
+                        snr_range=(-5, 5), p_clean=0.0, seed=3)
+
+
+def test_corruption_is_reproducible_per_epoch(train_set):
+    a = train_set[4]["noisy"]
+    train_set.set_epoch(1)
+    b = train_set[4]["noisy"]
+    train_set.set_epoch(0)
+    assert np.array_equal(train_set[4]["noisy"], a)
+    assert not np.array_equal(a, b)
+    item = train_set[4]
+    assert -5 <= item["snr"] <= 5
+    assert abs(measured_snr(item["clean"], item["noisy"] - item["clean"]) - item["snr"]) < 0.05
+    assert item["target"] == [len(item["text"])]
+
+
+def test_fixed_validation_ignores_epoch(mini_data):
+    bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
+    dev = AudioDataset(DataDir.load(mini_data / "dev"), 16000, None, bank, fixed=True, seed=9)
+    a = dev[2]["noisy"]
+    dev.set_epoch(5)
+    assert np.array_equal(dev[2]["noisy"], a)
+
+
+def test_p_clean_and_collate(train_set):
+    train_set.p_clean = 1.0
+    item = train_set[0]
+    assert np.array_equal(item["noisy"], item["clean"]) and item["snr"] == float("inf")
+    batch = collate([train_set[i] for i in range(3)])
+    assert batch.noisy.shape == (3, 16000) and batch.lengths.tolist() == [16000] * 3
+    assert batch.targets.shape == (3, 1) and len(batch.texts) == 3
+
+
+def test_noise_bank_reads_segments_from_disk_when_large(mini_data):
+    data = DataDir.load(mini_data / "noise_train")
+    cached, streamed = NoiseBank(data, 16000), NoiseBank(data, 16000, max_cache_mb=0)
+    assert cached.cached and not streamed.cached
+    seg, noise_id = streamed.segment(8000, np.random.default_rng(0))
+    assert seg.shape == (8000,) and noise_id in data.utts
+    full = cached.recording(noise_id)
+    start = next(i for i in range(len(full) - 8000 + 1) if np.allclose(full[i:i + 8000], seg, atol=1e-4))
+    assert start >= 0
+
+
+def test_evalsets_hit_their_snr_and_share_noise_across_snrs(mini_data, tmp_path):
+    test = DataDir.load(mini_data / "test")
+    sets = make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [10, 0], tmp_path, 16000, seed=1)
+    assert [p.name for p in sets] == ["clean", "seen_snr10", "seen_snr0"]
+    hi, lo = DataDir.load(tmp_path / "seen_snr10"), DataDir.load(tmp_path / "seen_snr0")
+    utt = test.utts[0]
+    for d, snr in ((hi, 10), (lo, 0)):
+        noisy, clean = d.audio(utt, 16000), d.audio(utt, 16000, "spk1.scp")
+        assert abs(measured_snr(clean, noisy - clean) - snr) < 0.05  # 16-bit FLAC quantisation
+    assert (tmp_path / "seen_snr0" / "mix.tsv").read_text().splitlines()[1].split("\t")[1] == \
+        (tmp_path / "seen_snr10" / "mix.tsv").read_text().splitlines()[1].split("\t")[1]
+    mtime = (tmp_path / "seen_snr0" / "wav.scp").stat().st_mtime_ns
+    make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [10, 0], tmp_path, 16000, seed=1)
+    assert (tmp_path / "seen_snr0" / "wav.scp").stat().st_mtime_ns == mtime, "an unchanged set was rewritten"
+
+
+def test_sampler_covers_everything_once_and_shuffles():
+    durations = np.random.default_rng(0).uniform(1, 10, 103)
+    s = BucketBatchSampler(durations, batch_size=8, seed=1)
+    batches = list(s)
+    assert sorted(i for b in batches for i in b) == list(range(103))
+    s.set_epoch(1)
+    assert list(s) != batches
+    s.set_epoch(0)
+    assert list(s) == batches
+
+
+def test_sampler_batch_seconds_and_padding():
+    durations = np.random.default_rng(0).uniform(2, 16, 500)
+    s = BucketBatchSampler(durations, batch_seconds=60, seed=0)
+    real = padded = 0.0
+    for b in s:
+        longest = max(durations[i] for i in b)
+        assert longest * len(b) <= 60 + 1e-9
+        real += sum(durations[i] for i in b)
+        padded += longest * len(b)
+    assert real / padded > 0.9
+    with pytest.raises(ValueError, match="longer than batch_seconds"):
+        BucketBatchSampler([100.0], batch_seconds=60)
+
+
+def test_sampler_ranks_and_resume():
+    durations = np.ones(50)
+    ranks = [BucketBatchSampler(durations, batch_size=4, seed=2, num_replicas=2, rank=r) for r in (0, 1)]
+    b0, b1 = list(ranks[0]), list(ranks[1])
+    assert len(b0) == len(b1) == 7
+    assert not ({i for b in b0 for i in b} & {i for b in b1[:-1] for i in b})
+    ranks[0].start_batch = 3
+    assert list(ranks[0]) == b0[3:] and len(ranks[0]) == 4

@@ -1,0 +1,62 @@
+"""The built-in mini corpus: deterministic, speaker-disjoint splits, disjoint noise with unseen types."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from aecomp.corpora import mini
+from aecomp.data.datadir import DataDir
+
+
+def _digest(root: Path) -> dict:
+    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes(tmp_path):
+    a = mini.build(tmp_path / "a", size="debug", seed=0)
+    b = mini.build(tmp_path / "b", size="debug", seed=0, nj=1)
+    da, db = _digest(a), _digest(b)
+    assert len(da) > 100 and da == db
+    c = mini.build(tmp_path / "c", size="debug", seed=1)
+    assert _digest(c) != da
+
+
+def test_rebuild_is_skipped_and_fingerprinted(tmp_path):
+    root = mini.build(tmp_path / "m", size="debug")
+    marker = root / "noise" / ".done"
+    stamp = marker.stat().st_mtime_ns
+    mini.build(root, size="debug")
+    assert marker.stat().st_mtime_ns == stamp
+    marker.write_text("stale")
+    mini.build(root, size="debug")
+    assert marker.read_text() != "stale"
+
+
+def test_prepared_splits(mini_data):
+    splits = {s: DataDir.load(mini_data / s) for s in ("train", "dev", "test")}
+    speakers = {s: set(d.get("utt2spk").values()) for s, d in splits.items()}
+    assert not (speakers["train"] & speakers["dev"]) and not (speakers["train"] & speakers["test"])
+    assert not (speakers["dev"] & speakers["test"])
+    for d in splits.values():
+        assert set(d.get("text").values()) == set(mini.WORDS)
+    n = mini.SIZES["debug"]
+    assert len(splits["train"]) == n["train"] * len(mini.WORDS) * n["takes"]
+
+
+def test_noise_bank_disjoint_with_unseen_types(mini_data):
+    train = DataDir.load(mini_data / "noise_train")
+    seen = DataDir.load(mini_data / "noise_test_seen")
+    unseen = DataDir.load(mini_data / "noise_test_unseen")
+    files = [set(d.get("wav.scp").values()) for d in (train, seen, unseen)]
+    assert not (files[0] & files[1]) and not (files[0] & files[2])
+    assert set(train.get("utt2category").values()) == set(mini.SEEN_NOISE)
+    assert set(seen.get("utt2category").values()) == set(mini.SEEN_NOISE)
+    assert set(unseen.get("utt2category").values()) == set(mini.UNSEEN_NOISE)
+
+
+def test_speakers_are_distinct_voices():
+    voices = [s.voice for s in mini.speakers("default")]
+    assert len(set(voices)) == len(voices)
+    assert {s.split for s in mini.speakers("default")} == {"train", "dev", "test", "babble"}

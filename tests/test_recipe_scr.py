@@ -1,0 +1,85 @@
+"""The Speech Commands recipe end to end with the debug configs (tiny widths, one epoch per phase)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT
+
+RECIPE = ROOT / "egs" / "speech_commands" / "scr1"
+SYSTEMS = ["clean", "noisy", "dsp", "cascade", "joint", "iterative"]
+
+
+def run_recipe(tmp, *args, check=True):
+    env = {**os.environ, "AECOMP_MINI": str(tmp / "mini"), "SPEECH_COMMANDS": ""}
+    cmd = ["./run.sh", "--conf_dir", "conf/debug", "--data_args", "--mini_size debug", "--eval_snrs", "10 0 -5",
+           "--datadir", str(tmp / "data"), "--expdir", str(tmp / "exp"), "--results", str(tmp / "RESULTS.md"), *args]
+    proc = subprocess.run(cmd, cwd=RECIPE, env=env, capture_output=True, text=True)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def recipe_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("scr1")
+    return tmp, run_recipe(tmp)
+
+
+def test_every_stage_produces_its_outputs(recipe_run):
+    tmp, proc = recipe_run
+    for stage in range(1, 7):
+        assert f"stage {stage})" in proc.stdout
+    for split in ("train", "dev", "test", "noise_train", "noise_test_seen", "noise_test_unseen"):
+        assert (tmp / "data" / split / "wav.scp").is_file()
+    sets = sorted(p.name for p in (tmp / "data" / "eval").iterdir())
+    assert sets == sorted(["clean"] + [f"{c}_snr{s}" for c in ("seen", "unseen") for s in ("10", "0", "-5")])
+    for system in SYSTEMS:
+        model = tmp / "exp" / system / "seed1"
+        assert (model / "model.pt").is_file() and (model / "train.log").is_file()
+        assert len(list((model / "eval").glob("*/metrics.json"))) == len(sets)
+        assert (model / "eval" / "seen_snr0" / "hyp.txt").read_text().count("\n") == 20
+    assert (tmp / "exp" / "log" / "train.1.log").read_text().startswith("# run_line.sh")
+
+
+def test_results_table_csv_and_plot(recipe_run):
+    tmp, _ = recipe_run
+    with open(tmp / "exp" / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["system", "condition", "snr_db", "metric", "value"]
+    acc = [r for r in rows if r["metric"] == "acc"]
+    assert len(acc) == len(SYSTEMS) * 7
+    assert {r["system"] for r in acc} == set(SYSTEMS)
+    assert all(0.0 <= float(r["value"]) <= 1.0 for r in acc)
+    md = (tmp / "RESULTS.md").read_text()
+    for system in SYSTEMS:
+        assert f"| {system} |" in md
+    assert "## acc with seen noise" in md and "## acc with unseen noise" in md and "Low SNR" in md
+    assert "cd egs/speech_commands/scr1 && ./run.sh --conf_dir conf/debug" in md
+    assert (tmp / "exp" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rerun_keeps_finished_work(recipe_run):
+    tmp, _ = recipe_run
+    stamp = (tmp / "exp" / "iterative" / "seed1" / "model.pt").stat().st_mtime_ns
+    t0 = time.time()
+    proc = run_recipe(tmp, "--stage", "1", "--stop_stage", "5")
+    assert "data already prepared" in proc.stdout
+    assert (tmp / "exp" / "iterative" / "seed1" / "model.pt").stat().st_mtime_ns == stamp
+    assert "already trained" in (tmp / "exp" / "log" / "train.6.log").read_text()
+    assert "already scored" in (tmp / "exp" / "log" / "eval.1.log").read_text()
+    assert time.time() - t0 < 60
+
+
+def test_help_and_bad_options(tmp_path):
+    proc = subprocess.run(["./run.sh", "--help"], cwd=RECIPE, capture_output=True, text=True)
+    assert proc.returncode == 0 and "--stop_stage" in proc.stdout and "first stage to run" in proc.stdout
+    proc = run_recipe(tmp_path, "--stgae", "3", check=False)
+    assert proc.returncode != 0 and "unknown option --stgae" in proc.stderr
+    proc = run_recipe(tmp_path, "--systems", "nosuch", check=False)
+    assert proc.returncode != 0 and "no config conf/debug/train_nosuch.yaml" in proc.stderr

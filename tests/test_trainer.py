@@ -1,0 +1,181 @@
+"""The trainer: exact resume, stop on request, best checkpoints, non-finite losses, safe checkpoint files."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+import torch
+
+from aecomp.config import config_from_dict
+from aecomp.data.datadir import DataDir
+from aecomp.data.dataset import AudioDataset, NoiseBank
+from aecomp.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from aecomp.train.system import build_system, labels_for
+from aecomp.train.trainer import Preempted, Trainer, TrainingError
+
+
+def make_trainer(mini_data, out_dir, paradigm=None, **trainer_conf):
+    cfg = config_from_dict({
+        "frontend": {"name": "unet", "conf": {"channels": [2, 2]}},
+        "downstream": {"name": "kws_cnn", "conf": {"channels": [2, 4], "time_steps": 2, "dropout": 0.3}},
+        "paradigm": paradigm or {"name": "iterative", "conf": {"ae_epochs": 1, "ca_epochs": 1, "rounds": 1,
+                                                              "ae_phase_epochs": 1, "ca_phase_epochs": 0}},
+        "data": {"batch_size": 8, "num_workers": 0, "preload": True},
+        "scheduler": {"name": "cosine"},
+        "trainer": {"keep_nbest": 1, **trainer_conf},
+    })
+    train, dev = DataDir.load(mini_data / "train"), DataDir.load(mini_data / "dev")
+    labels = labels_for(cfg, list(train.get("text").values()))
+    torch.manual_seed(0)
+    system = build_system(cfg, labels)
+    bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
+    tr = AudioDataset(train, 16000, system.downstream.encode_target, bank, seed=cfg.trainer.seed, preload=True)
+    va = AudioDataset(dev, 16000, system.downstream.encode_target, bank, seed=5, fixed=True, preload=True)
+    return Trainer(system, cfg, out_dir, tr, va)
+
+
+def params(trainer):
+    return {k: v.clone() for k, v in trainer.paradigm.state_dict().items()}
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), f"{k} differs"
+
+
+@pytest.fixture(scope="module")
+def reference(mini_data, tmp_path_factory):
+    """Parameters after an uninterrupted run (3 epochs: ae, ca, weighted ae)."""
+    t = make_trainer(mini_data, tmp_path_factory.mktemp("ref") / "exp")
+    t.fit()
+    return params(t), t
+
+
+class Crash(Exception):
+    pass
+
+
+def test_resume_after_a_crash_mid_epoch_is_exact(mini_data, tmp_path, reference):
+    out = tmp_path / "exp"
+    t = make_trainer(mini_data, out, save_interval_steps=3)
+    calls = {"n": 0}
+    real_step = t.paradigm.train_step
+
+    def crashing_step(batch, phase):
+        calls["n"] += 1
+        if calls["n"] == 13:  # in the second epoch, after the checkpoint of step 12
+            raise Crash()
+        return real_step(batch, phase)
+
+    t.paradigm.train_step = crashing_step
+    with pytest.raises(Crash):
+        t.fit()
+    assert (out / "checkpoints" / "latest").read_text().strip() == "ep001_step000004.pt"
+    resumed = make_trainer(mini_data, out, save_interval_steps=3)
+    resumed.fit()
+    assert_same(params(resumed), reference[0])
+    assert [h["epoch"] for h in resumed.state.history] == [1, 2, 3]
+
+
+def test_stop_request_saves_and_resumes_exactly(mini_data, tmp_path, reference):
+    out = tmp_path / "exp"
+    t = make_trainer(mini_data, out)
+    real_step = t.paradigm.train_step
+    calls = {"n": 0}
+
+    def step_then_signal(batch, phase):
+        calls["n"] += 1
+        if calls["n"] == 18:
+            t.request_stop()  # what SIGUSR1 / SIGTERM do
+        return real_step(batch, phase)
+
+    t.paradigm.train_step = step_then_signal
+    with pytest.raises(Preempted):
+        t.fit()
+    resumed = make_trainer(mini_data, out)
+    resumed.fit()
+    assert_same(params(resumed), reference[0])
+
+
+def test_best_checkpoint_is_kept_and_exported(reference):
+    _, t = reference
+    files = sorted(p.name for p in t.ckpt_dir.glob("*.pt"))
+    best = t.state.best[0]
+    assert set(files) == {best["file"], "ep003.pt"}
+    # the ae warm-up epoch cannot be the best: the recogniser had not trained yet
+    assert best["epoch"] >= 2
+    exported = load_checkpoint(t.out_dir / "model.pt")["model"]
+    assert_same(exported, load_checkpoint(t.ckpt_dir / best["file"])["model"])
+    assert (t.out_dir / "history.json").is_file() and (t.out_dir / "train.log").read_text().count("epoch 3/3") >= 1
+
+
+def test_finished_training_refuses_a_fresh_start(mini_data, reference):
+    _, t = reference
+    again = make_trainer(mini_data, t.out_dir)
+    with pytest.raises(TrainingError, match="already holds checkpoints"):
+        again.fit(resume=False)
+
+
+def _nan_on_second_batch(trainer):
+    real = trainer.paradigm.train_step
+    calls = {"n": 0}
+
+    def step(batch, phase):
+        calls["n"] += 1
+        loss, stats = real(batch, phase)
+        return (loss * float("nan") if calls["n"] == 2 else loss), stats
+
+    trainer.paradigm.train_step = step
+
+
+def test_nan_loss_is_skipped_and_counted(mini_data, tmp_path, caplog):
+    t = make_trainer(mini_data, tmp_path / "exp", paradigm={"name": "cascade", "conf": {"ae_epochs": 1, "ca_epochs": 0}})
+    _nan_on_second_batch(t)
+    t.fit()
+    assert t.state.nan_batches == 1 and "batch skipped (1 so far" in caplog.text
+    assert all(torch.isfinite(p).all() for p in t.paradigm.parameters())
+
+
+def test_nan_loss_stops_on_request(mini_data, tmp_path):
+    t = make_trainer(mini_data, tmp_path / "exp", nan_policy="stop",
+                     paradigm={"name": "cascade", "conf": {"ae_epochs": 1, "ca_epochs": 0}})
+    _nan_on_second_batch(t)
+    with pytest.raises(TrainingError, match="loss is nan at epoch 1, step 2.*nan_policy=stop"):
+        t.fit()
+    assert not list((tmp_path / "exp").glob("checkpoints/*.pt"))
+
+
+class Evil:
+    def __reduce__(self):
+        return (print, ("this would run code",))
+
+
+def test_checkpoint_with_pickled_code_is_refused(tmp_path):
+    torch.save({"model": {}, "payload": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(CheckpointError, match="refusing to load .*evil.pt: it holds pickled Python objects"):
+        load_checkpoint(tmp_path / "evil.pt")
+
+
+def test_truncated_checkpoint_is_reported(tmp_path):
+    save_checkpoint(tmp_path / "ok.pt", {"w": torch.ones(1000)})
+    data = (tmp_path / "ok.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="unreadable"):
+        load_checkpoint(tmp_path / "cut.pt")
+
+
+def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, {"w": torch.zeros(3)})
+
+    def full(obj, f, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(CheckpointError, match="No space left on device.*previous checkpoint is kept"):
+        save_checkpoint(path, {"w": torch.ones(3)})
+    monkeypatch.undo()
+    assert torch.equal(load_checkpoint(path)["w"], torch.zeros(3))
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
