@@ -9,6 +9,7 @@ Layout of an experiment YAML (every section optional except the plugins)::
     optim:      {name: adam, conf: {lr: 0.001}}  # OptimConf
     scheduler:  {name: none}                     # SchedulerConf
     trainer:    {...}                            # TrainerConf
+    init:       {frontend: cascade, downstream: noisy}  # InitConf: start from other systems
 
 Overrides use dotted keys and YAML values: ``trainer.seed=2 data.batch_size=8
 paradigm.conf.rounds=4``. Every key is checked: a misspelt key fails with the
@@ -103,7 +104,21 @@ class TrainerConf:
     save_interval_steps: int = 0
 
 
-SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf}
+@dataclass
+class InitConf:
+    """Where modules start from, instead of random weights.
+
+    Each value is another system of the same recipe (``noisy``: its model of the
+    same seed, ``<exp>/noisy/seed<k>/model.pt``, which the recipe trains first) or
+    the path of a ``model.pt``. Only that module's weights are taken.
+    """
+
+    frontend: Optional[str] = None
+    downstream: Optional[str] = None
+
+
+SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf,
+            "init": InitConf}
 PLUGIN_SECTIONS = ("frontend", "downstream", "paradigm")
 
 
@@ -118,6 +133,7 @@ class ExperimentConfig:
     optim: OptimConf
     scheduler: SchedulerConf
     trainer: TrainerConf
+    init: InitConf = field(default_factory=InitConf)
     source: str = "<config>"
     lines: Dict[Tuple[str, ...], int] = field(default_factory=dict, repr=False)
 

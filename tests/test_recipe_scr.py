@@ -44,7 +44,13 @@ def test_every_stage_produces_its_outputs(recipe_run):
         assert (model / "model.pt").is_file() and (model / "train.log").is_file()
         assert len(list((model / "eval").glob("*/metrics.json"))) == len(sets)
         assert (model / "eval" / "seen_snr0" / "hyp.txt").read_text().count("\n") == 20
-    assert (tmp / "exp" / "log" / "train.1.log").read_text().startswith("# run_line.sh")
+    waves = [(tmp / "exp" / "log" / f"train.wave{w}.jobs").read_text() for w in (1, 2, 3)]
+    assert [len(w.splitlines()) for w in waves] == [2, 2, 2]  # clean noisy | dsp cascade | joint iterative
+    assert "train_cascade.yaml" in waves[1] and "train_iterative.yaml" in waves[2]
+    assert (tmp / "exp" / "log" / "train.wave1.1.log").read_text().startswith("# run_line.sh")
+    log = (tmp / "exp" / "log" / "train.wave3.2.log").read_text()
+    assert f"frontend starts from {tmp}/exp/cascade/seed1/model.pt" in log
+    assert f"downstream starts from {tmp}/exp/noisy/seed1/model.pt" in log
 
 
 def test_results_table_csv_and_plot(recipe_run):
@@ -71,7 +77,7 @@ def test_rerun_keeps_finished_work(recipe_run):
     proc = run_recipe(tmp, "--stage", "1", "--stop_stage", "5")
     assert "data already prepared" in proc.stdout
     assert (tmp / "exp" / "iterative" / "seed1" / "model.pt").stat().st_mtime_ns == stamp
-    assert "already trained" in (tmp / "exp" / "log" / "train.6.log").read_text()
+    assert "already trained" in (tmp / "exp" / "log" / "train.wave3.2.log").read_text()
     assert "already scored" in (tmp / "exp" / "log" / "eval.1.log").read_text()
     assert time.time() - t0 < 60
 

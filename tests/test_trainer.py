@@ -179,3 +179,26 @@ def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert torch.equal(load_checkpoint(path)["w"], torch.zeros(3))
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+
+
+def test_init_from_another_system(mini_data, reference, tmp_path):
+    from aecomp.train.checkpoint import CheckpointError
+    from aecomp.train.system import init_sources, init_system_names, load_init
+
+    _, ref = reference  # trained in <tmp>/exp: plays the role of a system "exp" of seed dir "exp"
+    t = make_trainer(mini_data, tmp_path / "mine")
+    cfg = t.cfg
+    cfg.init.frontend, cfg.init.downstream = str(ref.out_dir / "model.pt"), "noisy"
+    assert init_system_names(cfg) == ["noisy"]
+    assert init_sources(cfg, tmp_path / "exp" / "iterative" / "seed2")["downstream"] == \
+        tmp_path / "exp" / "noisy" / "seed2" / "model.pt"
+    with pytest.raises(CheckpointError, match=r"init.downstream.*noisy/seed2/model.pt does not exist; train"):
+        load_init(t.paradigm, cfg, tmp_path / "exp" / "iterative" / "seed2")
+    cfg.init.downstream = None
+    load_init(t.paradigm, cfg, tmp_path / "x" / "y")
+    trained = load_checkpoint(ref.out_dir / "model.pt")["model"]
+    assert torch.equal(t.paradigm.frontend.out.weight, trained["frontend.out.weight"])
+    cfg.init.downstream = str(ref.out_dir / "model.pt")
+    with pytest.raises(CheckpointError, match="labels.txt differs"):
+        (ref.out_dir / "labels.txt").write_text("a\nb\n")
+        load_init(t.paradigm, cfg, tmp_path / "x" / "y", labels=["go", "no"])

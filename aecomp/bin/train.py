@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--out_dir", help="model directory to write")
     option(parser, "--ngpu", type=int, default=0, help="number of GPUs (0: CPU)")
     option(parser, "--no_resume", action="store_true", help="refuse to continue from existing checkpoints")
+    option(parser, "--print_init_systems", action="store_true",
+           help="print the systems this config starts from (init section) and exit")
 
 
 def main(args) -> int:
@@ -44,6 +46,11 @@ def main(args) -> int:
     if args.print_config:
         sys.stdout.write(cfg.dump())
         return 0
+    if args.print_init_systems:
+        from aecomp.train.system import init_system_names
+
+        print(" ".join(init_system_names(cfg)))
+        return 0
     for name in ("train_data", "valid_data", "out_dir"):
         if getattr(args, name) is None:
             raise ConfigError(f"--{name} is required to train")
@@ -56,13 +63,16 @@ def main(args) -> int:
     from aecomp.bin.common import device_for
     from aecomp.data.datadir import DataDir
     from aecomp.data.dataset import AudioDataset, NoiseBank
-    from aecomp.train.system import build_system, labels_for, write_model_meta
+    from aecomp.train.system import build_system, labels_for, load_init, write_model_meta
     from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer
 
     train_dir, valid_dir = DataDir.load(args.train_data), DataDir.load(args.valid_data)
     noise = NoiseBank(DataDir.load(args.noise), cfg.data.sample_rate) if args.noise else None
     labels = labels_for(cfg, list(train_dir.get("text").values()))
     system = build_system(cfg, labels)
+    init = load_init(system, cfg, out_dir, labels)
+    for module, source in init.items():
+        log.info("%s starts from %s", module, source)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_model_meta(out_dir, cfg, labels)
     d = cfg.data
@@ -75,7 +85,8 @@ def main(args) -> int:
              "%d training and %d validation utterances", type(system.frontend).__name__, n_params["frontend"],
              type(system.downstream).__name__, n_params["downstream"], len(labels or []), len(train_set),
              len(valid_set))
-    trainer = Trainer(system, cfg, out_dir, train_set, valid_set, device=device_for(args.ngpu))
+    trainer = Trainer(system, cfg, out_dir, train_set, valid_set, device=device_for(args.ngpu),
+                      downstream_pretrained="downstream" in init)
     try:
         trainer.fit(resume=not args.no_resume)
     except Preempted:

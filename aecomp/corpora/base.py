@@ -47,5 +47,5 @@ class Corpus:
             )
 
     def _expected(self) -> str:
-        env = f" Set {self.env_var} to the folder that holds it." if self.env_var else ""
-        return f"Expected layout:\n{self.layout.strip()}\n{env}".rstrip()
+        env = f"Set {self.env_var} to the top folder of this layout." if self.env_var else ""
+        return f"Expected layout:\n{self.layout.strip(chr(10))}\n{env}".rstrip()

@@ -40,7 +40,7 @@ from aecomp.registry import register
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SAMPLE_RATE = 16000
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
@@ -71,12 +71,14 @@ _SENTENCE_WORDS = dict(
 
 @dataclass(frozen=True)
 class Speaker:
-    """A synthetic speaker: id, Speech Commands-style hash, voice, channel tilt and split."""
+    """A synthetic speaker: id, Speech Commands-style hash, voice, microphone (spectral tilt,
+    colour of its noise floor) and split."""
 
     id: int
     hash: str
     voice: Voice
     tilt: float
+    floor_colour: float
     split: str
 
 
@@ -137,7 +139,8 @@ def speakers(size: str = "default", seed: int = 0) -> List[Speaker]:
         accent, variant = combos[k]
         voice = Voice(accent, variant, int(rng.integers(20, 80)), int(rng.integers(130, 190)))
         digest = hashlib.sha1(f"mini-{seed}-{i}".encode()).hexdigest()[:8]
-        out.append(Speaker(100 + i, digest, voice, float(rng.uniform(-0.3, 0.6)), split))
+        out.append(Speaker(100 + i, digest, voice, float(rng.uniform(-0.3, 0.6)), float(rng.uniform(0.0, 0.95)),
+                           split))
     return out
 
 
@@ -171,6 +174,7 @@ def _build_speech_commands(out: Path, size_name: str, seed: int, nj: int) -> Non
         rng = _rng(seed, f"clip-{spk.id}-{word}-{take}")
         wav, rate = speak(word, spk.voice, int(rng.integers(-6, 7)), int(rng.integers(-15, 16)))
         clip = _place_in_clip(_channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt), rng)
+        clip = _noise_floor(clip, spk, rng)
         rel = f"{word}/{spk.hash}_nohash_{take}.wav"
         write_audio(out / rel, clip, SAMPLE_RATE)
         return spk.split, rel
@@ -240,6 +244,18 @@ def _place_in_clip(word: np.ndarray, rng: np.random.Generator, length: int = SAM
     start = int(rng.integers(0, length - len(word) + 1))
     clip[start:start + len(word)] = word
     return clip
+
+
+def _noise_floor(clip: np.ndarray, spk: Speaker, rng: np.random.Generator) -> np.ndarray:
+    """Microphone and room noise 40-55 dB below the speech, as every real recording has.
+
+    Without it the clip would be digitally silent around the word, which no real
+    recording is, and any added noise would change those frames beyond recognition.
+    """
+    speech_rms = np.sqrt(np.mean(clip[clip != 0] ** 2)) if np.any(clip) else 0.0
+    floor = lfilter([1.0], [1.0, -spk.floor_colour], rng.standard_normal(len(clip)))
+    floor *= speech_rms * 10 ** (-rng.uniform(40.0, 55.0) / 20) / np.sqrt(np.mean(floor ** 2))
+    return (clip + floor).astype(np.float32)
 
 
 def _channel(wav: np.ndarray, tilt: float) -> np.ndarray:

@@ -146,18 +146,24 @@ class Paradigm(nn.Module):
         x = self.task_input(batch, phase, enhanced)
         task = self.downstream(x, batch.lengths, batch.targets, batch.target_lengths)
         sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths)
+        noisy = torch.isfinite(batch.snr)  # clean examples would swamp the mean SI-SNR
         counts = {
             "n": float(len(batch)),
+            "n_noisy": float(noisy.sum()),
             "task_loss": float(task.sum()),
             "signal_loss": float(sig.sum()),
-            "si_snr": float(si_snr(enhanced, batch.clean, batch.lengths).sum()),
+            "si_snr": float(si_snr(enhanced, batch.clean, batch.lengths)[noisy].sum()),
+            "si_snr_in": float(si_snr(batch.noisy, batch.clean, batch.lengths)[noisy].sum()),
         }
         counts.update(self.downstream.score(self.downstream.decode(x, batch.lengths), batch.texts))
         return counts
 
     def summarize_valid(self, counts: Dict[str, float]) -> Dict[str, float]:
-        n = max(counts.get("n", 0.0), 1.0)
-        out = {k: counts[k] / n for k in ("task_loss", "signal_loss", "si_snr") if k in counts}
+        n, n_noisy = max(counts.get("n", 0.0), 1.0), max(counts.get("n_noisy", 0.0), 1.0)
+        out = {k: counts[k] / n for k in ("task_loss", "signal_loss") if k in counts}
+        if "si_snr" in counts:  # over the noisy examples only
+            out["si_snr"] = counts["si_snr"] / n_noisy
+            out["si_snri"] = (counts["si_snr"] - counts["si_snr_in"]) / n_noisy
         out.update(self.downstream.summarize(counts))
         return out
 

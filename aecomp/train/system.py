@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from aecomp import registry
 from aecomp.config import ExperimentConfig, load_config
@@ -48,6 +48,55 @@ def build_system(cfg: ExperimentConfig, labels: Optional[List[str]] = None):
     downstream = registry.build("downstream", cfg.downstream, where=cfg.where("downstream"), **injected)
     return registry.build("paradigm", cfg.paradigm, where=cfg.where("paradigm"),
                           frontend=frontend, downstream=downstream)
+
+
+def init_sources(cfg: ExperimentConfig, out_dir: Path) -> Dict[str, Path]:
+    """module -> ``model.pt`` that ``cfg.init`` names; system names resolve beside ``out_dir``
+    (``<exp>/<system>/<seed dir>``) to ``<exp>/<name>/<seed dir>/model.pt``."""
+    out = {}
+    for module in ("frontend", "downstream"):
+        source = getattr(cfg.init, module)
+        if source is None:
+            continue
+        if "/" in source or source.endswith(".pt"):
+            out[module] = Path(source)
+        else:
+            out[module] = Path(out_dir).parent.parent / source / Path(out_dir).name / "model.pt"
+    return out
+
+
+def init_system_names(cfg: ExperimentConfig) -> List[str]:
+    """The other systems of the recipe that ``cfg.init`` starts from (they must be trained first)."""
+    names = [getattr(cfg.init, m) for m in ("frontend", "downstream")]
+    return sorted({n for n in names if n and "/" not in n and not n.endswith(".pt")})
+
+
+def load_init(system, cfg: ExperimentConfig, out_dir: Path, labels: Optional[List[str]] = None) -> Dict[str, Path]:
+    """Load the modules named in ``cfg.init`` into ``system``; returns module -> source.
+
+    A downstream classifier must come from a system with the same label list."""
+    from aecomp.train.checkpoint import CheckpointError, load_checkpoint
+
+    sources = init_sources(cfg, out_dir)
+    for module, path in sources.items():
+        if not path.is_file():
+            raise CheckpointError(
+                f"{cfg.where('init', module)}: {path} does not exist; train the system it names first "
+                "(in a recipe it must be listed in --systems; it is then trained before this one)")
+        theirs = path.parent / "labels.txt"
+        if module == "downstream" and labels is not None and theirs.is_file() \
+                and theirs.read_text(encoding="utf-8").split("\n")[:-1] != list(labels):
+            raise CheckpointError(f"{cfg.where('init', module)}: {theirs} differs from this system's labels; "
+                                  "both must be trained on the same data")
+        state = load_checkpoint(path)["model"]
+        prefix = f"{module}."
+        weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        try:
+            getattr(system, module).load_state_dict(weights)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{cfg.where('init', module)}: the {module} of {path} does not fit this "
+                                  f"config's {module}: {str(exc).splitlines()[0]}") from None
+    return sources
 
 
 def write_model_meta(model_dir: Path, cfg: ExperimentConfig, labels: Optional[List[str]]) -> None:

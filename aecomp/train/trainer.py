@@ -76,13 +76,17 @@ class Trainer:
     """Train ``paradigm`` on ``train_set``, validating on ``valid_set``; outputs go to ``out_dir``."""
 
     def __init__(self, paradigm, cfg: ExperimentConfig, out_dir: str | Path, train_set: AudioDataset,
-                 valid_set: AudioDataset, device: str = "cpu", dist: Optional[Distributed] = None):
+                 valid_set: AudioDataset, device: str = "cpu", dist: Optional[Distributed] = None,
+                 downstream_pretrained: bool = False):
+        """``downstream_pretrained``: the downstream model starts trained (``init``), so every epoch
+        may be selected as best; otherwise only epochs after it first trained."""
         self.paradigm = paradigm.to(device)
         self.cfg, self.device = cfg, torch.device(device)
         self.out_dir = Path(out_dir)
         self.ckpt_dir = self.out_dir / "checkpoints"
         self.train_set, self.valid_set = train_set, valid_set
         self.dist = dist or Distributed()
+        self.downstream_pretrained = downstream_pretrained
         tc = cfg.trainer
         if tc.nan_policy not in ("skip", "stop"):
             raise TrainingError(f"{cfg.where('trainer', 'nan_policy')}: must be 'skip' or 'stop', "
@@ -205,7 +209,7 @@ class Trainer:
             else:
                 self.scheduler.step()
         name = f"ep{epoch + 1:03d}.pt"
-        eligible = any("downstream" in p.train for p in self.schedule[:epoch + 1])
+        eligible = self.downstream_pretrained or any("downstream" in p.train for p in self.schedule[:epoch + 1])
         value = valid.get(ds.metric)
         if eligible and value is not None and not math.isnan(value):
             self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})

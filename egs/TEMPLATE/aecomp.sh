@@ -79,18 +79,33 @@ if run_stage 3; then
 fi
 
 if run_stage 4; then
-  jobs="$expdir/log/train.jobs"; : > "$jobs"
-  for system in $systems; do
-    for seed in $seeds; do
-      echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
-        "--train_data $datadir/train --valid_data $datadir/dev --noise $datadir/noise_train" \
-        "--out_dir $expdir/$system/seed$seed --ngpu $ngpu" >> "$jobs"
+  # systems that start from others (the init section of their config) train in a later wave
+  pending=" $systems "; wave=0
+  while [ -n "${pending// /}" ]; do
+    wave=$((wave + 1)); ready=""
+    for system in $pending; do
+      deps=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
+      ok=true
+      for d in $deps; do
+        case "$pending" in *" $d "*) ok=false ;; esac  # not trained yet (absent: trained earlier)
+      done
+      $ok && ready+="$system "
     done
+    [ -n "$ready" ] || { echo "$0: the init sections of$pending form a cycle" >&2; exit 1; }
+    jobs="$expdir/log/train.wave$wave.jobs"; : > "$jobs"
+    for system in $ready; do
+      for seed in $seeds; do
+        echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
+          "--train_data $datadir/train --valid_data $datadir/dev --noise $datadir/noise_train" \
+          "--out_dir $expdir/$system/seed$seed --ngpu $ngpu" >> "$jobs"
+      done
+      pending=${pending/ $system / }
+    done
+    n=$(wc -l < "$jobs")
+    log "training wave $wave: $ready(seeds $seeds) -> $expdir/<system>/seed<k>/, logs $expdir/log/train.wave$wave.*.log"
+    ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/train.wave$wave.JOB.log" \
+      run_line.sh "$jobs" JOB
   done
-  n=$(wc -l < "$jobs")
-  log "training $n system(s) ($systems; seeds $seeds) -> $expdir/<system>/seed<k>/, logs $expdir/log/train.*.log"
-  ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/train.JOB.log" \
-    run_line.sh "$jobs" JOB
 fi
 
 if run_stage 5; then

@@ -8,7 +8,8 @@
 # the command and ends with its exit status and run time. Exits 0 only if
 # every job succeeded; otherwise names the failed jobs and their logs.
 # --gpu, --mem and --time are accepted for compatibility with slurm.sh; --gpu
-# sets CUDA_VISIBLE_DEVICES per job on a multi-GPU machine.
+# sets CUDA_VISIBLE_DEVICES per job on a multi-GPU machine. Unless OMP_NUM_THREADS
+# is set, the CPUs are divided among the jobs that run at once.
 set -u
 
 gpu=0
@@ -52,6 +53,12 @@ run_one() {  # run_one JOB_INDEX
 }
 
 command=("$@")
+# divide the cores among the jobs that run at once: several torch processes with a
+# thread per core each would fight over the cores and all run many times slower
+if [ -z "${OMP_NUM_THREADS:-}" ]; then
+  concurrent=$(( last - first + 1 < max_jobs_run ? last - first + 1 : max_jobs_run ))
+  export OMP_NUM_THREADS=$(( $(nproc) / concurrent > 0 ? $(nproc) / concurrent : 1 ))
+fi
 pids=(); jobs_of=()
 failed=()
 for ((j = first; j <= last; j++)); do

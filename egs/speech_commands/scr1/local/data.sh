@@ -19,7 +19,7 @@ if [ -n "$SPEECH_COMMANDS" ]; then
   noise_opts=(--opt speech_commands="$SPEECH_COMMANDS")
   [ -n "$MUSAN" ] && noise_opts+=(--opt musan="$MUSAN")
   [ -n "$ESC50" ] && noise_opts+=(--opt esc50="$ESC50")
-  aecomp prepare noise --corpus_dir / --out_dir "$datadir" "${noise_opts[@]}"
+  aecomp prepare noise --out_dir "$datadir" "${noise_opts[@]}"
 else
   echo "SPEECH_COMMANDS is not set: using the built-in mini corpus in $AECOMP_MINI"
   aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt size="$mini_size" --opt nj="$nj"
