@@ -30,7 +30,8 @@ def collect(exp_dir: Path) -> List[dict]:
         m = json.loads(f.read_text())
         system, seed = f.parts[-5], f.parts[-4]
         row = {"system": system, "seed": seed, "condition": m["condition"], "snr_db": m["snr_db"],
-               "metric": m["metric"], "mode": m["metric_mode"], "value": m[m["metric"]]}
+               "metric": m["metric"], "mode": m["metric_mode"], "value": m[m["metric"]],
+               "frontend": _plugin_name(_read_yaml(f.parents[2] / "config.yaml").get("frontend", "?"))}
         for extra in ("si_snr", "si_snri"):
             if extra in m:
                 row[extra] = m[extra]
@@ -99,7 +100,7 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
         for system in systems:
             out.write(f"| {system} | " + " | ".join(_cell(low.get((system, c))) for c in conditions) + " |\n")
         out.write("\n")
-    si = aggregate(rows, "si_snri")
+    si = {k: v for k, v in aggregate(rows, "si_snri").items() if k[0] not in without_frontend(rows)}
     if si:
         out.write("## SI-SNR improvement of the front-end (dB)\n\n")
         for cond in conditions:
@@ -107,12 +108,18 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
             out.write(f"{cond} noise:\n\n| system | " + " | ".join(f"{s:g} dB" for s in snrs) + " |\n")
             out.write("|---|" + "---:|" * len(snrs) + "\n")
             for system in systems:
-                out.write(f"| {system} | " + " | ".join(_cell(si.get((system, cond, s)), 2) for s in snrs) + " |\n")
+                if system not in without_frontend(rows):
+                    out.write(f"| {system} | " + " | ".join(_cell(si.get((system, cond, s)), 2) for s in snrs) + " |\n")
             out.write("\n")
     if plot_name:
         out.write(f"![{metric} against SNR]({plot_name})\n")
     atomic_write_text(path, out.getvalue())
     return path
+
+
+def without_frontend(rows: List[dict]) -> set:
+    """Systems whose front-end is the identity (their SI-SNR improvement is 0 by construction)."""
+    return {r["system"] for r in rows if r.get("frontend") == "identity"}
 
 
 def low_snr_summary(rows: List[dict]) -> Dict[Tuple[str, str], Tuple[float, float, int]]:
@@ -145,10 +152,13 @@ def plot(rows: List[dict], path: Path, title: str, systems: Optional[Sequence[st
         snrs = sorted({r["snr_db"] for r in rows if r["condition"] == cond})
         xs = list(range(len(snrs) + 1))
         for system in systems:
-            points = [agg.get((system, cond, s)) for s in snrs] + [agg.get((system, "clean", None))]
-            ys = [p[0] if p else math.nan for p in points]
-            es = [p[1] if p else 0.0 for p in points]
-            ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, label=system)
+            points = [agg.get((system, cond, s)) for s in snrs]
+            line = ax.errorbar(xs[:-1], [p[0] if p else math.nan for p in points],
+                               yerr=[p[1] if p else 0.0 for p in points], marker="o", capsize=3, label=system)
+            clean = agg.get((system, "clean", None))
+            if clean:  # not joined to the SNR curve: clean is no point on the SNR axis
+                ax.errorbar([xs[-1]], [clean[0]], yerr=[clean[1]], marker="s", capsize=3,
+                            color=line[0].get_color())
         ax.set_xticks(xs, [f"{s:g}" for s in snrs] + ["clean"])
         ax.set_xlabel("SNR (dB)")
         ax.set_title(f"{cond} noise")
@@ -181,24 +191,31 @@ def describe_data(data_dir: Path) -> str:
 
 
 def describe_systems(exp_dir: Path, systems: Sequence[str]) -> str:
-    """A markdown table: what each system is, its size and its mean training time over seeds."""
-    import yaml
-
-    out = ["| system | paradigm | front-end | downstream | parameters | training time (s) |",
-           "|---|---|---|---|---:|---:|"]
+    """A markdown table: what each system is, where it starts from, its size and its mean training
+    time over seeds (its own training only)."""
+    out = ["| system | paradigm | front-end | downstream | starts from | parameters | training time (s) |",
+           "|---|---|---|---|---|---:|---:|"]
     for system in systems:
         runs = sorted((exp_dir / system).glob("*/config.yaml"))
         if not runs:
             continue
-        cfg = yaml.safe_load(runs[0].read_text())
+        cfg = _read_yaml(runs[0])
+        init = cfg.get("init") or {}
+        starts = ", ".join(f"{m}: {v}" for m, v in init.items() if v) or "–"
         seconds = [sum(h["seconds"] for h in json.loads((r.parent / "history.json").read_text()))
                    for r in runs if (r.parent / "history.json").is_file()]
         best = runs[0].parent / "best.json"
         params = json.loads(best.read_text()).get("parameters", "") if best.is_file() else ""
         took = f"{statistics.fmean(seconds):.0f}" if seconds else "–"
         out.append(f"| {system} | {_plugin_name(cfg['paradigm'])} | {_plugin_name(cfg['frontend'])} | "
-                   f"{_plugin_name(cfg['downstream'])} | {params} | {took} |")
+                   f"{_plugin_name(cfg['downstream'])} | {starts} | {params} | {took} |")
     return "\n".join(out) if len(out) > 2 else ""
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text()) if path.is_file() else {}
 
 
 def _plugin_name(spec) -> str:

@@ -108,10 +108,25 @@ def test_audio_checks(good, tmp_path):
     problems = [str(p) for p in check_datadir(good, check_audio=True, sample_rate=16000)]
     assert any("wav.scp:1" in p and "NaN or Inf" in p for p in problems)
     assert any("wav.scp:2" in p and "silent" in p for p in problems)
-    assert any("wav.scp:3" in p and "sample rate 8000 Hz, expected 16000 Hz" in p for p in problems)
+    assert any("wav.scp:3" in p and "sample rate 8000 Hz; resampled to 16000 Hz" in p for p in problems)
     assert any("wav.scp:4" in p and "cannot read audio" in p for p in problems)
     proc = run_cli("validate", str(good), "--sample_rate", "16000", check=False)
-    assert proc.returncode == 1 and "wav.scp:3" in proc.stdout
+    assert proc.returncode == 1 and "wav.scp:1" in proc.stdout and "wav.scp:3" not in proc.stdout
+    assert "1 file(s) fixed up when loaded (resampled to 16000 Hz when loaded)" in proc.stderr
+
+
+def test_fix_ups_are_counted_not_fatal(good, tmp_path):
+    lines = (good / "wav.scp").read_text().splitlines()
+    stereo = write_wav(tmp_path / "st.wav", __import__("numpy").stack([tone(), tone()], axis=1))
+    lines[0] = f"spk1-utt1 {stereo}"
+    lines[1] = f"spk1-utt2 {write_wav(tmp_path / 'r.wav', tone(sr=22050), sr=22050)}"
+    (good / "wav.scp").write_text("\n".join(lines) + "\n")
+    problems = check_datadir(good, check_audio=True, sample_rate=16000)
+    assert len(problems) == 2 and not any(p.fatal for p in problems)
+    assert "2 channels; averaged to mono" in str(problems[0])
+    proc = run_cli("validate", str(good), "--sample_rate", "16000")
+    assert "fixed up when loaded (averaged to mono when loaded)" in proc.stderr and proc.stdout == ""
+    assert DataDir.load(good).audio("spk1-utt2", 16000).shape == (8000,)
 
 
 def test_pipe_ark_and_segments(tmp_path):

@@ -60,3 +60,17 @@ def test_speakers_are_distinct_voices():
     voices = [s.voice for s in mini.speakers("default")]
     assert len(set(voices)) == len(voices)
     assert {s.split for s in mini.speakers("default")} == {"train", "dev", "test", "babble"}
+
+
+def test_sentences_for_asr_in_librispeech_layout(tmp_path):
+    from aecomp.corpora.mini import MiniCorpus
+
+    out = MiniCorpus(task="asr", size="debug").prepare(tmp_path / "corpus", tmp_path / "data")
+    train, test = DataDir.load(out["train"]), DataDir.load(out["test"])
+    n = mini.SIZES["debug"]
+    assert len(train) == n["train"] * n["sentences"] and len(test) == n["test"] * n["sentences"]
+    words = {w for t in train.get("text").values() for w in t.split()}
+    assert "THE" in words and all(w.isupper() for w in words)
+    assert not set(train.get("utt2spk").values()) & set(test.get("utt2spk").values())
+    assert (tmp_path / "corpus" / "LibriSpeech" / "SPEAKERS.TXT").is_file()
+    assert 1.0 < float(train.durations()[train.utts[0]]) < 6.0

@@ -1,6 +1,8 @@
 """Check data directories and the audio they name; report every problem at once.
 
-Each problem is printed as FILE:LINE: reason. Exit status 1 if any is found.
+Each problem is printed as FILE:LINE: reason; exit status 1 if there is any.
+Audio at another sample rate, or with several channels, is only counted: it is
+resampled or downmixed when loaded.
 """
 
 from __future__ import annotations
@@ -19,21 +21,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args) -> int:
     import logging
+    from collections import Counter
 
     from aecomp.data.datadir import check_datadir
 
     log = logging.getLogger("aecomp")
-    total = 0
+    errors = 0
     for d in args.data_dirs:
         problems = check_datadir(d, check_audio=not args.no_audio, sample_rate=args.sample_rate)
-        for p in problems:
+        fatal = [p for p in problems if p.fatal]
+        for p in fatal:
             print(p)
-        total += len(problems)
-        if problems:
-            log.error("%s: %d problem(s)", d, len(problems))
+        fixes = Counter(p.message.split("; ", 1)[-1] if "when loaded" in p.message else p.message
+                        for p in problems if not p.fatal)
+        for what, n in sorted(fixes.items()):
+            example = next(p for p in problems if not p.fatal and p.message.endswith(what))
+            log.warning("%s: %d file(s) fixed up when loaded (%s), e.g. %s", d, n, what, example)
+        errors += len(fatal)
+        if fatal:
+            log.error("%s: %d problem(s)", d, len(fatal))
         else:
             log.info("%s: OK", d)
-    return 1 if total else 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

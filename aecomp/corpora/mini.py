@@ -11,6 +11,9 @@ holding its fingerprint (size, seed, format version):
 
 - ``speech_commands/``: keyword clips in the Speech Commands v0.02 layout
   (words :data:`WORDS`), so the real Speech Commands parser reads them;
+- ``LibriSpeech/{train-clean-100,dev-clean,test-clean}/``: short sentences from a
+  small grammar in the LibriSpeech layout (speech recognition), read by the real
+  LibriSpeech parser;
 - ``noise/{train,test}/<type>_<k>.wav``: the noise bank.
 
 Same seed and size, same bytes: building twice gives identical files.
@@ -55,11 +58,16 @@ UNSEEN_NOISE = ("music", "siren")
 
 #: speakers per split, takes per (speaker, word), noise recordings and their length
 SIZES = {
-    "default": dict(train=48, dev=8, test=16, babble=12, takes=3,
+    "default": dict(train=48, dev=8, test=16, babble=12, takes=3, sentences=20,
                     noise_train=4, noise_test=2, noise_seconds=20.0),
-    "debug": dict(train=6, dev=2, test=2, babble=4, takes=1,
+    "debug": dict(train=6, dev=2, test=2, babble=4, takes=1, sentences=2,
                   noise_train=1, noise_test=1, noise_seconds=4.0),
 }
+
+#: parts of the corpus each task needs
+TASK_PARTS = {"scr": ("speech_commands", "noise"), "asr": ("LibriSpeech", "noise")}
+#: LibriSpeech subset of each split
+LIBRISPEECH_SUBSETS = {"train": "train-clean-100", "dev": "dev-clean", "test": "test-clean"}
 
 _SENTENCE_WORDS = dict(
     adj="red green blue small big old young happy quiet fast".split(),
@@ -90,19 +98,24 @@ class MiniCorpus(Corpus):
     layout = "built by aecomp itself: any empty or missing folder will do"
 
     def __init__(self, task: str = "scr", size: str = "default", seed: int = 0, nj: int = 2):
-        """``task``: which data to prepare ("scr"); ``size``: "default" or "debug" (tests)."""
-        if task not in ("scr",):
-            raise ValueError(f"mini corpus task must be one of: scr; got {task!r}")
+        """``task``: which data to prepare: "scr" (keywords) or "asr" (sentences); ``size``:
+        "default" or "debug" (tests)."""
+        if task not in TASK_PARTS:
+            raise ValueError(f"mini corpus task must be one of: {', '.join(TASK_PARTS)}; got {task!r}")
         if size not in SIZES:
             raise ValueError(f"mini corpus size must be one of {sorted(SIZES)}, got {size!r}")
         self.task, self.size, self.seed, self.nj = task, size, seed, nj
 
     def prepare(self, corpus_dir: Path, out_dir: Path) -> Dict[str, Path]:
+        from aecomp.corpora.librispeech import LibriSpeech
         from aecomp.corpora.speech_commands import SpeechCommands
 
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
-        build(corpus_dir, parts=("speech_commands", "noise"), size=self.size, seed=self.seed, nj=self.nj)
-        out = SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir)
+        build(corpus_dir, parts=TASK_PARTS[self.task], size=self.size, seed=self.seed, nj=self.nj)
+        if self.task == "scr":
+            out = SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir)
+        else:
+            out = LibriSpeech().prepare(corpus_dir / "LibriSpeech", out_dir)
         out.update(write_noise_bank(noise_recordings(corpus_dir, "train"),
                                     noise_recordings(corpus_dir, "test"), out_dir))
         return out
@@ -112,7 +125,8 @@ class MiniCorpus(Corpus):
 def build(root: Path, parts=("speech_commands", "noise"), size: str = "default", seed: int = 0, nj: int = 2) -> Path:
     """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
     root = Path(root)
-    builders = {"speech_commands": _build_speech_commands, "noise": _build_noise}
+    builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
+                "noise": _build_noise}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
                                  sort_keys=True)
@@ -197,6 +211,42 @@ def _build_speech_commands(out: Path, size_name: str, seed: int, nj: int) -> Non
                       "(espeak-ng voices), in the Speech Commands v0.02 layout.\n")
     log.info("mini corpus: wrote %d keyword clips (%d speakers x %d words x %d takes)",
              len(jobs), len(spks), len(WORDS), size["takes"])
+
+
+def _build_librispeech(out: Path, size_name: str, seed: int, nj: int) -> None:
+    size = SIZES[size_name]
+    spks = [s for s in speakers(size_name, seed) if s.split in LIBRISPEECH_SUBSETS]
+    jobs = []
+    for spk in spks:
+        chapter = 1000 + spk.id
+        for k, text in enumerate(sentences(size["sentences"], _rng(seed, f"sentences-{spk.id}"))):
+            jobs.append((spk, chapter, f"{spk.id}-{chapter}-{k:04d}", text))
+
+    def make(job):
+        spk, chapter, utt, text = job
+        rng = _rng(seed, f"sentence-{utt}")
+        wav, rate = speak(text.lower(), spk.voice, int(rng.integers(-4, 5)), int(rng.integers(-10, 11)))
+        speech = _channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt)
+        speech = speech * (rng.uniform(0.3, 0.9) / max(np.abs(speech).max(), 1e-6))
+        lead, tail = (int(rng.uniform(0.1, 0.3) * SAMPLE_RATE) for _ in range(2))
+        clip = _noise_floor(np.concatenate([np.zeros(lead), speech, np.zeros(tail)]).astype(np.float32), spk, rng)
+        folder = out / LIBRISPEECH_SUBSETS[spk.split] / str(spk.id) / str(chapter)
+        write_audio(folder / f"{utt}.flac", clip, SAMPLE_RATE)
+
+    with ThreadPoolExecutor(max(1, nj)) as pool:
+        list(pool.map(make, jobs))
+    by_chapter: Dict[Path, List[str]] = {}
+    for spk, chapter, utt, text in jobs:
+        folder = out / LIBRISPEECH_SUBSETS[spk.split] / str(spk.id) / str(chapter)
+        by_chapter.setdefault(folder / f"{spk.id}-{chapter}.trans.txt", []).append(f"{utt} {text}\n")
+    for path, lines in by_chapter.items():
+        atomic_write_text(path, "".join(sorted(lines)))
+    atomic_write_text(out / "SPEAKERS.TXT", "".join(
+        f"{s.id} | {'F' if s.voice.variant.startswith('f') else 'M'} | {LIBRISPEECH_SUBSETS[s.split]} | 0.0 | "
+        f"espeak-ng {s.voice.accent}+{s.voice.variant}\n" for s in spks))
+    atomic_write_text(out / "CHAPTERS.TXT", "".join(
+        f"{1000 + s.id} | {s.id} | 0.0 | {LIBRISPEECH_SUBSETS[s.split]} | 0 | mini | mini\n" for s in spks))
+    log.info("mini corpus: wrote %d sentences (%d speakers x %d)", len(jobs), len(spks), size["sentences"])
 
 
 def _build_noise(out: Path, size_name: str, seed: int, nj: int) -> None:

@@ -44,11 +44,16 @@ PER_UTT = ("text", "utt2spk", "utt2dur", "utt2category", "spk1.scp", "spk2.scp",
 
 @dataclass
 class Problem:
-    """One thing wrong in a data directory, located to the line."""
+    """One thing wrong in a data directory, located to the line.
+
+    ``fatal`` problems stop the recipe; the others are fixed up when the audio
+    is loaded (resampled, downmixed) and only counted.
+    """
 
     file: str
     line: Optional[int]
     message: str
+    fatal: bool = True
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
@@ -139,7 +144,7 @@ class DataDir:
     def load(cls, path: str | Path) -> "DataDir":
         """Read and check ``path``; every fault is reported at once in a :class:`DataDirError`."""
         path = Path(path)
-        problems = check_datadir(path)
+        problems = [p for p in check_datadir(path) if p.fatal]
         if problems:
             raise DataDirError(problems, hint=f"Run 'aecomp validate {path}' for a full check.")
         return cls(path, {name: read_table(path / name) for name in TABLES if (path / name).is_file()})
@@ -230,7 +235,7 @@ def write_datadir(path: str | Path, tables: Mapping[str, Mapping[str, object]]) 
             write_table(tmp / name, table)
         if "utt2spk" in tables:
             write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
-        problems = check_datadir(tmp)
+        problems = [p for p in check_datadir(tmp) if p.fatal]
         if problems:
             for p in problems:
                 p.file = p.file.replace(str(tmp), str(path))
@@ -239,14 +244,15 @@ def write_datadir(path: str | Path, tables: Mapping[str, Mapping[str, object]]) 
 
 
 def check_datadir(path: str | Path, check_audio: bool = False, sample_rate: Optional[int] = None) -> List[Problem]:
-    """Every problem of the data directory ``path`` (an empty list if it is fine).
+    """Every problem of the data directory ``path`` (an empty list if it is fine); see :class:`Problem`.
 
     Checks table syntax (UTF-8, ``key value``, duplicates), byte-order sorting,
     that per-utterance tables cover exactly the utterances of ``wav.scp`` (or
     ``segments``), that ``spk2utt`` agrees with ``utt2spk``, that no
     transcript is empty, and that audio files named in ``wav.scp`` exist. With
-    ``check_audio``, every audio entry is also read and checked (decodable,
-    finite samples, non-silent, at ``sample_rate`` if given).
+    ``check_audio``, every audio entry is also read and checked: decodable,
+    finite samples, not silent; another sample rate than ``sample_rate`` and
+    several channels are reported as fix-ups (``fatal=False``).
     """
     path = Path(path)
     if not path.is_dir():
@@ -305,12 +311,14 @@ def _check_audio_entry(file: Path, lineno: int, key: str, spec: str, read: bool,
         return [Problem(str(file), lineno, f"'{key}': audio file {spec} is empty (0 bytes)")]
     if not read:
         return []
-    from aecomp.audio.io import read_audio_native
+    from aecomp.audio.io import audio_info, read_audio_native
 
     try:
+        channels = audio_info(spec)[2] if is_path else 1
         wav, rate = read_audio_native(spec)
-    except AudioError as exc:
-        return [Problem(str(file), lineno, f"'{key}': {exc}")]
+    except (AudioError, RuntimeError) as exc:
+        reason = exc if isinstance(exc, AudioError) else f"cannot read audio {spec}: {exc}"
+        return [Problem(str(file), lineno, f"'{key}': {reason}")]
     out = []
     if len(wav) == 0:
         out.append(Problem(str(file), lineno, f"'{key}': audio has no samples"))
@@ -319,7 +327,11 @@ def _check_audio_entry(file: Path, lineno: int, key: str, spec: str, read: bool,
     elif not np.any(wav):
         out.append(Problem(str(file), lineno, f"'{key}': audio is silent (all samples are 0)"))
     if sample_rate is not None and rate != sample_rate:
-        out.append(Problem(str(file), lineno, f"'{key}': sample rate {rate} Hz, expected {sample_rate} Hz"))
+        out.append(Problem(str(file), lineno, f"'{key}': sample rate {rate} Hz; resampled to {sample_rate} Hz "
+                                              "when loaded", fatal=False))
+    if channels > 1:
+        out.append(Problem(str(file), lineno, f"'{key}': {channels} channels; averaged to mono when loaded",
+                           fatal=False))
     return out
 
 

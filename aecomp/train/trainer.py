@@ -266,6 +266,9 @@ class Trainer:
         self._barrier()
 
     def _resume(self) -> None:
+        for partial in self.ckpt_dir.glob(".*"):  # a write cut short by a kill
+            log.info("removing the unfinished write %s", partial)
+            remove_quietly(partial)
         newest = newest_checkpoint(self.ckpt_dir)
         if newest is None:
             return
