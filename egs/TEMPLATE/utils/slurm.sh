@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Run a command as a Slurm job (array), wait for it, and report like local.sh.
+#
+# Usage: slurm.sh [--config conf/slurm.conf] [--gpu N] [--mem M] [--time T] [--num_nodes N]
+#                 [--max_jobs_run K] [--signal_seconds S] [--dry_run true] [JOB=1:N] LOG COMMAND...
+#
+# With JOB=1:N, ONE job array is submitted (sbatch --array=1-N%K); task i runs
+# COMMAND with the string "JOB" in LOG and COMMAND replaced by i. Without JOB=,
+# a single job. slurm.sh waits until every task has finished and exits 0 only if
+# all succeeded; otherwise it names each failed task, its log and the log's tail.
+#
+# Resource options (--gpu, --mem, --time, --num_nodes and any other --NAME VALUE)
+# become sbatch flags through the config file (ESPnet's format, see
+# egs/speech_commands/scr1/conf/slurm.conf):
+#   command sbatch --export=PATH      # how to submit
+#   default time=24:00:00             # value used when the option is not given
+#   option time=* --time $0           # any value: these flags, $0 = the value
+#   option gpu=0                      # this exact value: no flags at all
+#   option gpu=* -p gpu --gres=gpu:$0 -c $0
+# An option that the config cannot map is an error.
+#
+# Each submission writes a batch script into <dir of LOG>/q/. A task prints a
+# header into its log, runs COMMAND (output appended to the log) and writes its
+# exit status and run time into the log and into q/<name>.<i>.status.
+# Preemption: the task forwards SIGUSR1 and SIGTERM to COMMAND (Slurm sends
+# SIGUSR1 --signal_seconds before the time limit; 0 turns that off). A COMMAND
+# that exits with status 75 (the trainer after saving a checkpoint) is requeued
+# with scontrol requeue and runs again; if the job cannot be requeued the task
+# is recorded as "preempted: rerun the stage to resume" (and a job that Slurm
+# itself is ending, e.g. scancel, is never requeued). Processes started by a
+# task ignore SIGUSR1/SIGTERM unless they install a handler (as the trainer
+# does), so the shells between the task and the trainer survive the signal.
+# Ctrl-C (or SIGTERM) on slurm.sh cancels the submitted job.
+# --dry_run true writes the batch script and prints the sbatch command only.
+set -u
+
+me=slurm.sh
+config=conf/slurm.conf
+max_jobs_run=""
+signal_seconds=300
+max_requeues=20
+dry_run=false
+names=(); declare -A given=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --config|--max_jobs_run|--signal_seconds|--max_requeues|--dry_run)
+      [ $# -ge 2 ] || { echo "$me: option $1 needs a value" >&2; exit 1; }
+      v=${1#--}; printf -v "$v" '%s' "$2"; shift 2 ;;
+    --*=*) echo "$me: write options as '--name value', not $1" >&2; exit 1 ;;
+    --?*)
+      [ $# -ge 2 ] || { echo "$me: option $1 needs a value" >&2; exit 1; }
+      n=${1#--}; [ -n "${given[$n]+x}" ] || names+=("$n"); given[$n]=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+
+first=1; last=1; array=false
+if [[ "${1:-}" =~ ^JOB=([0-9]+):([0-9]+)$ ]]; then
+  first=${BASH_REMATCH[1]}; last=${BASH_REMATCH[2]}; array=true; shift
+  [ "$first" -le "$last" ] || { echo "$me: empty range JOB=$first:$last" >&2; exit 1; }
+fi
+if [ $# -lt 2 ]; then
+  echo "usage: $me [--config conf/slurm.conf] [--gpu N] [--mem M] [--time T] [--max_jobs_run K]" \
+    "[JOB=1:N] LOG COMMAND..." >&2
+  exit 1
+fi
+log_tmpl=$1; shift
+command=("$@")
+
+# ---- the config: option values -> sbatch flags ----
+[ -f "$config" ] || { echo "$me: no config file $config (see egs/speech_commands/scr1/conf/slurm.conf)" >&2; exit 1; }
+submit=(sbatch)
+declare -A defaults=() exact=() wild=(); default_names=()
+lineno=0
+while IFS= read -r line || [ -n "$line" ]; do
+  lineno=$((lineno + 1))
+  line=${line%%#*}
+  read -r kind spec rest <<< "$line"
+  [ -n "${kind:-}" ] || continue
+  case "$kind" in
+    command) read -ra submit <<< "$spec ${rest:-}" ;;
+    default|option)
+      [[ "${spec:-}" == ?*=* ]] || { echo "$me: $config line $lineno: expected '$kind NAME=VALUE ...'" >&2; exit 1; }
+      if [ "$kind" = default ]; then defaults[${spec%%=*}]=${spec#*=}; default_names+=("${spec%%=*}")
+      elif [ "${spec#*=}" = "*" ]; then wild[${spec%%=*}]=${rest:-}
+      else exact[$spec]=${rest:-}
+      fi ;;
+    *) echo "$me: $config line $lineno: unknown keyword '$kind' (command, default or option)" >&2; exit 1 ;;
+  esac
+done < "$config"
+
+name=$(basename "$log_tmpl"); name=${name%.log}; name=${name//.JOB/}; name=${name//JOB/}; name=${name:-job}
+# the job name, if the config maps one; then the defaults of options not given
+if [ -z "${given[name]+x}" ] && [ -n "${wild[name]+x}" ]; then names+=(name); given[name]=$name; fi
+for n in "${default_names[@]}"; do
+  if [ -z "${given[$n]+x}" ]; then names+=("$n"); given[$n]=${defaults[$n]}; fi
+done
+flags=()
+for n in "${names[@]}"; do
+  v=${given[$n]}
+  if [ -n "${exact[$n=$v]+x}" ]; then f=${exact[$n=$v]}
+  elif [ -n "${wild[$n]+x}" ]; then f=${wild[$n]}
+  else
+    echo "$me: $config cannot map --$n $v: add a line 'option $n=$v <sbatch flags>'" \
+      "or 'option $n=* <sbatch flags with \$0>'" >&2
+    exit 1
+  fi
+  read -ra words <<< "${f//\$0/$v}"
+  flags+=("${words[@]}")
+done
+
+# time limit in seconds ([days-]hours:minutes:seconds, minutes, minutes:seconds, days-hours[:minutes]), or empty
+to_seconds() {
+  local t=$1 d=0 a b c
+  if [[ $t =~ ^([0-9]+)-(.*)$ ]]; then
+    d=${BASH_REMATCH[1]}; t=${BASH_REMATCH[2]}
+    IFS=: read -r a b c <<< "$t"
+    echo $(( d * 86400 + 10#${a:-0} * 3600 + 10#${b:-0} * 60 + 10#${c:-0} )); return
+  fi
+  [[ $t =~ ^[0-9]+(:[0-9]+){0,2}$ ]] || return 0
+  IFS=: read -r a b c <<< "$t"
+  if [ -n "$c" ]; then echo $(( 10#$a * 3600 + 10#$b * 60 + 10#$c ))
+  else echo $(( 10#$a * 60 + 10#${b:-0} )); fi
+}
+if [ "$signal_seconds" -gt 0 ]; then
+  limit=$(to_seconds "${given[time]:-}")
+  if [ -n "$limit" ] && [ "$limit" -gt 0 ] && [ $((2 * signal_seconds)) -gt "$limit" ]; then
+    signal_seconds=$(( limit / 10 > 0 ? limit / 10 : 1 ))  # else the warning would come right at the start
+  fi
+  flags+=("--signal=B:USR1@$signal_seconds")
+fi
+
+# ---- the batch script ----
+logdir=$(dirname "$log_tmpl")
+qdir=$logdir/q
+mkdir -p "$qdir" || exit 1
+script=$qdir/$name.sh
+if $array; then
+  out=$qdir/$name.%a.out
+  flags+=("--array=$first-$last${max_jobs_run:+%$max_jobs_run}")
+else
+  out=$qdir/$name.out
+fi
+flags+=(--output "$out" --open-mode=append)
+for ((j = first; j <= last; j++)); do rm -f "$qdir/$name.$j.status" "$qdir/$name.$j.out"; done
+rm -f "$qdir/$name.out"
+
+q() { printf '%q ' "$@"; }   # words quoted for the shell, each followed by a space
+q1() { printf '%q' "$1"; }
+{
+  cat <<EOF
+#!/usr/bin/env bash
+# Written by slurm.sh on $(date '+%F %T'); submitted with
+#   $(q "${submit[@]}" "${flags[@]}")$script
+cd $(q1 "$PWD") || exit 1
+[ -f ./path.sh ] && . ./path.sh
+task=\${SLURM_ARRAY_TASK_ID:-$first}
+log_tmpl=$(q1 "$log_tmpl")
+command=($(q "${command[@]}"))
+status=$(q1 "$qdir/$name").\$task.status
+max_requeues=$max_requeues
+EOF
+  cat <<'EOF'
+log=${log_tmpl//JOB/$task}
+cmd=(); for a in "${command[@]}"; do cmd+=("${a//JOB/$task}"); done
+attempt=$(( ${SLURM_RESTART_COUNT:-0} + 1 ))
+mkdir -p "$(dirname "$log")"
+[ "$attempt" -gt 1 ] || : > "$log"   # a requeued task keeps the log of its earlier runs
+{
+  echo "# ${cmd[*]}"
+  id=${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID}${SLURM_ARRAY_TASK_ID:+_$SLURM_ARRAY_TASK_ID}
+  echo "# started at $(date '+%F %T') on $(hostname) (Slurm job $id, attempt $attempt)"
+} >> "$log"
+rm -f "$status"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-1}}}
+start=$SECONDS
+# The command runs in its own process group with SIGUSR1/SIGTERM ignored, so that
+# the shells on the way survive them; a program that handles them (the trainer)
+# installs its own handler. A signal to this script goes to the whole group.
+set -m
+( trap '' USR1 TERM; exec "${cmd[@]}" ) >> "$log" 2>&1 < /dev/null &
+child=$!
+set +m
+forward() {
+  echo "# $(date '+%F %T') received SIG$1; passed on to the command" >> "$log"
+  kill -s "$1" -- "-$child" 2>/dev/null
+}
+trap 'forward USR1' USR1
+trap 'forward TERM' TERM
+while kill -0 "$child" 2>/dev/null; do wait "$child"; done  # wait returns early for each signal
+wait "$child"; rc=$?
+elapsed=$((SECONDS - start))
+note=""
+if [ "$rc" -eq 75 ]; then
+  # requeue only while the job still runs (a warning signal, e.g. --signal=B:USR1@S); a job that
+  # Slurm is ending (cancelled, out of time, preempted) shows COMPLETING and is left alone
+  state=$(scontrol show job "$SLURM_JOB_ID" 2>&1 | grep -o 'JobState=[A-Z_]*' | head -n 1)
+  if [ "$state" != JobState=RUNNING ]; then
+    note="stopped by Slurm (${state:-JobState unknown}) after saving a checkpoint: rerun the stage to resume"
+  elif [ "$attempt" -gt "$max_requeues" ]; then
+    note="preempted $attempt times, not requeued again: rerun the stage to resume"
+  elif msg=$(scontrol requeue "$SLURM_JOB_ID" 2>&1); then
+    echo "# ended at $(date '+%F %T') (elapsed $elapsed s), exit status 75: preempted, requeued" >> "$log"
+    exit 0
+  else
+    note="preempted: rerun the stage to resume (requeue failed: ${msg//$'\n'/ })"
+  fi
+fi
+echo "# ended at $(date '+%F %T') (elapsed $elapsed s), exit status $rc${note:+; $note}" >> "$log"
+printf 'exit_status=%s\nelapsed=%s\nnote=%s\n' "$rc" "$elapsed" "$note" > "$status.tmp" && mv "$status.tmp" "$status"
+exit "$rc"
+EOF
+} > "$script"
+chmod +x "$script"
+
+if $dry_run; then
+  echo "$(q "${submit[@]}" "${flags[@]}")$script"
+  exit 0
+fi
+
+# ---- submit ----
+for c in "${submit[0]}" squeue scancel; do
+  if ! command -v "$c" > /dev/null; then
+    echo "$me: '$c' not found (submit command from $config: ${submit[*]}). slurm.sh must run where the" \
+      "Slurm client commands work (a login node of the cluster); or run the recipe with cmd_backend=local." >&2
+    exit 1
+  fi
+done
+if ! jobid=$("${submit[@]}" --parsable "${flags[@]}" "$script" 2> "$qdir/$name.sbatch.err"); then
+  echo "$me: submission failed: $(q "${submit[@]}" --parsable "${flags[@]}")$script" >&2
+  sed 's/^/    /' "$qdir/$name.sbatch.err" >&2
+  echo "$me: check the command, partition, gres, memory and time lines of $config for this cluster" >&2
+  exit 1
+fi
+jobid=${jobid%%;*}
+rm -f "$qdir/$name.sbatch.err"
+cancel() {
+  echo "$me: interrupted; cancelling Slurm job $jobid" >&2
+  scancel "$jobid"
+  exit 130
+}
+trap cancel INT TERM
+if $array; then
+  echo "$me: Slurm job $jobid, tasks $first..$last${max_jobs_run:+ ($max_jobs_run at a time)}; logs $log_tmpl"
+else
+  echo "$me: Slurm job $jobid; log $log_tmpl"
+fi
+
+# ---- wait ----
+# A task is still running while squeue lists it in a state other than a final one
+# (a requeued task is pending again); a job that squeue no longer knows is over.
+final=" BOOT_FAIL CANCELLED COMPLETED DEADLINE FAILED NODE_FAIL OUT_OF_MEMORY PREEMPTED TIMEOUT "
+declare -A state_of=()
+waited=0; errors=0
+while :; do
+  if states=$(squeue -h -r -t all -j "$jobid" -o "%K %T" 2>&1); then
+    errors=0; busy=false; state_of=()
+    while read -r task st; do
+      [ -n "${st:-}" ] || continue
+      [ "$task" != N/A ] || task=$first
+      state_of[$task]=$st
+      [[ $final == *" $st "* ]] || busy=true
+    done <<< "$states"
+    $busy || break
+  elif [[ $states == *"Invalid job id"* ]]; then
+    break
+  else  # the controller may be restarting: keep trying for an hour
+    [ "$errors" -gt 0 ] || failing_since=$SECONDS
+    errors=$((errors + 1))
+    if [ $((SECONDS - failing_since)) -gt 3600 ]; then
+      echo "$me: squeue has failed for an hour ($states); giving up on Slurm job $jobid, which may still run" >&2
+      exit 1
+    fi
+    [ $((errors % 10)) -ne 1 ] || echo "$me: squeue failed ($states); still waiting for Slurm job $jobid" >&2
+  fi
+  pause=$(( waited / 10 + 1 < 10 ? waited / 10 + 1 : 10 ))  # poll often at first, then every 10 s
+  sleep "$pause" & wait $!
+  waited=$((waited + pause))
+done
+trap - INT TERM
+
+failed=0
+grace=$((SECONDS + 10))
+for ((j = first; j <= last; j++)); do
+  st=$qdir/$name.$j.status
+  state=${state_of[$j]:-}
+  case "$state" in  # a task that ended by itself has written its status, but a network file system may lag
+    ""|COMPLETED|FAILED) while [ ! -f "$st" ] && [ $SECONDS -lt $grace ]; do sleep 1; done ;;
+  esac
+  log=${log_tmpl//JOB/$j}
+  if $array; then id=${jobid}_$j; else id=$jobid; fi
+  if [ -f "$st" ]; then
+    rc=$(sed -n 's/^exit_status=//p' "$st"); note=$(sed -n 's/^note=//p' "$st")
+    [ "$rc" = 0 ] && continue
+    why="exit status $rc${note:+; $note}"
+  else
+    o=${out//%a/$j}
+    why="it ended without an exit status${state:+ in state $state}: cancelled, out of time or memory, or node failure?"
+    [ -s "$o" ] && why+=" Slurm said: $(tail -n 2 "$o" | tr '\n' ' ')"
+  fi
+  failed=$((failed + 1))
+  echo "$me: job $j of $first..$last (Slurm job $id) failed; see $log ($why):" >&2
+  [ -f "$log" ] && tail -n 5 "$log" | sed 's/^/    /' >&2
+done
+[ "$failed" -eq 0 ]
