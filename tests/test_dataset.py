@@ -101,11 +101,16 @@ def test_sampler_batch_seconds_and_padding():
         BucketBatchSampler([100.0], batch_seconds=60)
 
 
-def test_sampler_ranks_and_resume():
+def test_sampler_ranks_split_each_global_batch_and_resume():
     durations = np.ones(50)
+    whole = list(BucketBatchSampler(durations, batch_size=4, seed=2))
     ranks = [BucketBatchSampler(durations, batch_size=4, seed=2, num_replicas=2, rank=r) for r in (0, 1)]
     b0, b1 = list(ranks[0]), list(ranks[1])
-    assert len(b0) == len(b1) == 7
-    assert not ({i for b in b0 for i in b} & {i for b in b1[:-1] for i in b})
+    assert len(b0) == len(b1) == len(whole) == 13
+    for g, x, y in zip(whole, b0, b1):
+        assert sorted(x + y) == sorted(g) and not set(x) & set(y)
+    assert b0[-1] and b1[-1]  # the last global batch (2 items) still feeds both ranks
     ranks[0].start_batch = 3
-    assert list(ranks[0]) == b0[3:] and len(ranks[0]) == 4
+    assert list(ranks[0]) == b0[3:] and len(ranks[0]) == 10
+    lonely = list(BucketBatchSampler([1.0], batch_size=4, num_replicas=2, rank=1))
+    assert lonely == [[0]]

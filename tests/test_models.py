@@ -128,7 +128,7 @@ def test_schedules():
     it = system("iterative", ae_epochs=1, ca_epochs=1, rounds=2, ae_phase_epochs=1, ca_phase_epochs=1)
     names = [p.name for p in it.schedule()]
     assert names == ["ae", "ca", "round1-ae", "round1-ca", "round2-ae", "round2-ca"]
-    assert it.schedule()[2].importance == "softmax" and it.schedule()[2].task_weight == 1.0
+    assert it.schedule()[2].importance == "softmax" and it.schedule()[2].task_weight == 0.0
     # a fixed front-end has nothing to train: front-end-only phases are dropped
     assert [p.name for p in system("cascade", frontend="wiener", ae_epochs=2, ca_epochs=1).schedule()] == ["ca"]
 
@@ -140,7 +140,8 @@ def test_paradigms_that_never_train_the_frontend_refuse_a_trainable_one():
 
 
 def test_iterative_ae_phase_trains_only_the_frontend_through_the_frozen_recogniser():
-    it = system("iterative", ae_epochs=1, ca_epochs=1, rounds=1, ae_phase_epochs=1, ca_phase_epochs=1)
+    it = system("iterative", ae_epochs=1, ca_epochs=1, rounds=1, ae_phase_epochs=1, ca_phase_epochs=1,
+                task_weight=1.0)
     phase = it.schedule()[2]
     it.configure(phase)
     assert it.frontend.training and not it.downstream.training
@@ -149,6 +150,24 @@ def test_iterative_ae_phase_trains_only_the_frontend_through_the_frozen_recognis
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in it.frontend.parameters())
     assert all(p.grad is None for p in it.downstream.parameters())
     assert stats["weight_max"] > 1.0 and "task_loss" in stats and "signal_loss" in stats
+
+
+def test_importance_only_ae_phase_weights_the_signal_loss():
+    it = system("iterative", ae_epochs=0, ca_epochs=0, rounds=1, ae_phase_epochs=1, ca_phase_epochs=1)
+    phase = it.schedule()[0]
+    assert phase.task_weight == 0.0 and phase.importance == "softmax"
+    it.configure(phase)
+    b = batch()
+    loss, stats = it.train_step(b, phase)
+    with torch.no_grad():
+        enhanced = it.frontend(b.noisy, b.lengths)
+        task = it.downstream(enhanced, b.lengths, b.targets, b.target_lengths)
+        sig = it.signal_loss(enhanced, b.clean, b.noisy, b.lengths)
+    expected = (importance_weights(task, "softmax", 1.0) * sig).mean()
+    assert torch.allclose(loss.detach(), expected, atol=1e-6)
+    loss.backward()
+    assert all(p.grad is not None for p in it.frontend.parameters())
+    assert all(p.grad is None for p in it.downstream.parameters())
 
 
 def test_ca_phase_trains_only_the_recogniser():

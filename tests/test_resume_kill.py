@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -31,6 +32,18 @@ def train_cmd(mini_data, config, out_dir):
             "--valid_data", str(mini_data / "dev"), "--noise", str(mini_data / "noise_train"), "--out_dir", str(out_dir)]
 
 
+STEPS_PER_EPOCH = 8  # 60 debug training utterances in batches of 8
+
+
+def global_step(out) -> int:
+    """Steps done according to the newest checkpoint's name (ep<E>.pt or ep<E>_step<K>.pt)."""
+    pointer = out / "checkpoints" / "latest"
+    if not pointer.is_file():
+        return 0
+    m = re.match(r"ep(\d+)(?:_step(\d+))?\.pt", pointer.read_text().strip())
+    return int(m.group(1)) * STEPS_PER_EPOCH + int(m.group(2) or 0)
+
+
 def test_sigkill_at_random_moments_then_resume_is_exact(mini_data, tmp_path):
     config = tmp_path / "conf.yaml"
     config.write_text(CONFIG)
@@ -40,26 +53,24 @@ def test_sigkill_at_random_moments_then_resume_is_exact(mini_data, tmp_path):
 
     out = tmp_path / "killed"
     rng = np.random.default_rng(2024)
-    kills = 0
-    for _ in range(12):
+    total = 4 * STEPS_PER_EPOCH
+    targets = sorted(rng.choice(np.arange(2, total - 2), size=3, replace=False).tolist())
+    for target in targets:
         proc = subprocess.Popen(train_cmd(mini_data, config, out), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
-        # wait until this run has made progress past the start, then kill it at a random moment
-        time.sleep(float(rng.uniform(3.0, 6.0)))
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            kills += 1
-        else:
-            assert proc.returncode == 0, proc.stderr.read().decode()
-            break
-        if (out / "model.pt").is_file():
-            break
-    assert kills >= 2, "training finished before it could be killed twice; the test needs a slower run"
+        deadline = time.time() + 120
+        while global_step(out) < target and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(float(rng.uniform(0.0, 0.3)))  # anywhere in the next step, a checkpoint write included
+        assert proc.poll() is None, f"training ended before step {target}: " + proc.stderr.read().decode()[-2000:]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert global_step(out) >= target - 1
     final = subprocess.run(train_cmd(mini_data, config, out), env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
+    assert "resumed from" in final.stderr
     a, b = load_checkpoint(ref / "model.pt")["model"], load_checkpoint(out / "model.pt")["model"]
     assert a.keys() == b.keys()
     for k in a:
-        assert torch.equal(a[k], b[k]), f"{k} differs after {kills} kills"
+        assert torch.equal(a[k], b[k]), f"{k} differs after kills at steps {targets}"
     assert not [p for p in (out / "checkpoints").iterdir() if p.name.startswith(".")]

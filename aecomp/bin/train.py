@@ -28,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--valid_data", help="validation data directory")
     option(parser, "--noise", help="noise data directory for on-the-fly corruption")
     option(parser, "--out_dir", help="model directory to write")
-    option(parser, "--ngpu", type=int, default=0, help="number of GPUs (0: CPU)")
+    option(parser, "--ngpu", type=int, default=0, help="GPUs per node (0: CPU); more than 1 trains with DDP")
+    option(parser, "--num_procs", type=int, default=None,
+           help="training processes on this node (default: --ngpu, or 1); on CPU, >1 runs DDP with gloo. "
+                "Under srun with several tasks, or torchrun, each task is one process instead")
     option(parser, "--no_resume", action="store_true", help="refuse to continue from existing checkpoints")
     option(parser, "--print_init_systems", action="store_true",
            help="print the systems this config starts from (init section) and exit")
@@ -60,21 +63,41 @@ def main(args) -> int:
         log.info("%s is already trained (model.pt exists); skipping. Delete it to train again.", out_dir)
         return 0
 
+    from functools import partial
+
+    from aecomp.train.distributed import launch
+
+    num_procs = args.num_procs if args.num_procs is not None else max(1, args.ngpu)
+    return launch(partial(train_worker, args, cfg), num_procs)
+
+
+def train_worker(args, cfg, dist) -> int:
+    """Train on one rank (all of it when not distributed); returns the exit status."""
+    import logging
+    from pathlib import Path
+
     from aecomp.bin.common import device_for
     from aecomp.data.datadir import DataDir
     from aecomp.data.dataset import AudioDataset, NoiseBank
     from aecomp.train.system import build_system, labels_for, load_init, write_model_meta
-    from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer
+    from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer, seed_everything
 
+    log = logging.getLogger("aecomp.train")
+    out_dir = Path(args.out_dir)
+    device = device_for(args.ngpu)
+    if device == "cuda":
+        device = f"cuda:{dist.local_rank}"
     train_dir, valid_dir = DataDir.load(args.train_data), DataDir.load(args.valid_data)
     noise = NoiseBank(DataDir.load(args.noise), cfg.data.sample_rate) if args.noise else None
     labels = labels_for(cfg, list(train_dir.get("text").values()))
+    seed_everything(cfg.trainer.seed)  # the same initial weights on every run and every rank
     system = build_system(cfg, labels)
     init = load_init(system, cfg, out_dir, labels)
     for module, source in init.items():
         log.info("%s starts from %s", module, source)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_model_meta(out_dir, cfg, labels)
+    if dist.is_main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_model_meta(out_dir, cfg, labels)
     d = cfg.data
     train_set = AudioDataset(train_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
                              d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds)
@@ -82,10 +105,10 @@ def main(args) -> int:
                              d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload)
     n_params = {k: sum(p.numel() for p in g) for k, g in system.param_groups().items()}
     log.info("system: %s front-end (%d parameters), %s downstream (%d parameters), %d labels; "
-             "%d training and %d validation utterances", type(system.frontend).__name__, n_params["frontend"],
+             "%d training and %d validation utterances; %s", type(system.frontend).__name__, n_params["frontend"],
              type(system.downstream).__name__, n_params["downstream"], len(labels or []), len(train_set),
-             len(valid_set))
-    trainer = Trainer(system, cfg, out_dir, train_set, valid_set, device=device_for(args.ngpu),
+             len(valid_set), f"rank {dist.rank} of {dist.world_size} on {device}" if dist.enabled else device)
+    trainer = Trainer(system, cfg, out_dir, train_set, valid_set, device=device, dist=dist,
                       downstream_pretrained="downstream" in init)
     try:
         trainer.fit(resume=not args.no_resume)

@@ -16,10 +16,12 @@ class BucketBatchSampler:
     that many seconds of padded audio; the batch order is then shuffled.
     Everything depends on ``(seed, epoch)`` only.
 
-    Distributed training: each of ``num_replicas`` ranks takes every
-    ``num_replicas``-th batch (the list is padded by repetition so that all
-    ranks run the same number of steps). ``start_batch`` skips the first
-    batches of the epoch, to resume inside an epoch.
+    Distributed training: ``batch_size`` / ``batch_seconds`` size the *global*
+    batch, which is split between the ``num_replicas`` ranks (rank ``r`` takes
+    items ``r, r + n, ...``), so a run on n processes sees the same batches as a
+    run on one. A global batch smaller than the number of ranks is completed by
+    repeating its first item. ``start_batch`` skips the first batches of the
+    epoch, to resume inside an epoch.
     """
 
     def __init__(self, durations: Sequence[float], batch_size: int = 32, batch_seconds: float = 0.0,
@@ -46,7 +48,7 @@ class BucketBatchSampler:
         self.epoch = epoch
 
     def all_batches(self) -> List[List[int]]:
-        """Every batch of this epoch, before the split between ranks."""
+        """Every global batch of this epoch, before the split between ranks."""
         rng = np.random.default_rng([self.seed, self.epoch])
         keys = self.durations * (1.0 + rng.uniform(-self.jitter, self.jitter, len(self.durations))) \
             if self.shuffle else self.durations
@@ -67,14 +69,11 @@ class BucketBatchSampler:
             batches.append(current)
         if self.shuffle:
             batches = [batches[k] for k in rng.permutation(len(batches))]
-        if self.num_replicas > 1 and len(batches) % self.num_replicas:
-            pad = self.num_replicas - len(batches) % self.num_replicas
-            batches += batches[:pad]
         return batches
 
     def __iter__(self) -> Iterator[List[int]]:
-        mine = self.all_batches()[self.rank::self.num_replicas]
-        return iter(mine[self.start_batch:])
+        for batch in self.all_batches()[self.start_batch:]:
+            yield batch[self.rank::self.num_replicas] or batch[:1]
 
     def __len__(self) -> int:
-        return len(self.all_batches()) // self.num_replicas - self.start_batch
+        return len(self.all_batches()) - self.start_batch

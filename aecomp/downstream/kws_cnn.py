@@ -11,6 +11,7 @@ from torch import nn
 from aecomp.audio.features import LogMel
 from aecomp.downstream.base import Downstream
 from aecomp.downstream.classification import ClassificationMixin
+from aecomp.layers import norm2d
 from aecomp.registry import register
 
 
@@ -20,12 +21,12 @@ class KeywordCNN(ClassificationMixin, Downstream):
 
     def __init__(self, labels: Sequence[str], sample_rate: int = 16000, n_mels: int = 40,
                  channels: Sequence[int] = (16, 32, 64, 64), time_steps: int = 6, clip_seconds: float = 1.0,
-                 dropout: float = 0.1, label_smoothing: float = 0.0):
+                 dropout: float = 0.1, label_smoothing: float = 0.0, norm: str = "batch"):
         """Input audio is padded or cut to ``clip_seconds``; its normalised log-mel
         ``[B, 1, n_mels, N]`` goes through Conv-BN-ReLU blocks (max-pooling by 2 after each
         but the last), is averaged over frequency and pooled to ``time_steps`` steps, which
         keeps the order of sounds ("on" is not "no"), then dropout and a linear layer give
-        ``len(labels)`` class scores."""
+        ``len(labels)`` class scores. ``norm``: "batch" or "none" (:func:`aecomp.layers.norm2d`)."""
         super().__init__()
         self.set_labels(labels)
         self.clip_samples = int(round(clip_seconds * sample_rate))
@@ -33,7 +34,7 @@ class KeywordCNN(ClassificationMixin, Downstream):
                                n_mels=n_mels)
         layers, cin = [], 1
         for i, c in enumerate(channels):
-            layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
+            layers += [nn.Conv2d(cin, c, 3, padding=1), norm2d(norm, c), nn.ReLU()]
             if i < len(channels) - 1:
                 layers.append(nn.MaxPool2d(2))
             cin = c

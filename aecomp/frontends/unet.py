@@ -10,36 +10,37 @@ from torch import nn
 
 from aecomp.audio.features import frame_lengths, masked_instance_norm
 from aecomp.frontends.base import Frontend
+from aecomp.layers import norm2d
 from aecomp.registry import register
 
 
-def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.BatchNorm2d(cout),
-                         nn.LeakyReLU(0.1))
+def _block(cin: int, cout: int, norm: str, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), norm2d(norm, cout), nn.LeakyReLU(0.1))
 
 
 @register("frontend", "unet")
 class UNet(Frontend):
     """Frequency-domain U-Net with skip connections predicting a magnitude mask (seed 000)."""
 
-    def __init__(self, n_fft: int = 256, hop_length: int = 128, channels: Sequence[int] = (8, 16, 32),
-                 mask_init: float = 0.9):
+    def __init__(self, n_fft: int = 256, hop_length: int = 128, channels: Sequence[int] = (4, 8, 24, 48),
+                 mask_init: float = 0.9, norm: str = "batch"):
         """The noisy STFT's normalised log power ``[B, 1, F, N]`` goes down ``len(channels) - 1``
         stride-2 levels and back up, each level joined to its twin by a skip connection; a sigmoid
         mask on the magnitude (phase kept) gives the enhanced STFT. The mask starts near
-        ``mask_init`` everywhere, so an untrained U-Net passes audio almost unchanged."""
+        ``mask_init`` everywhere, so an untrained U-Net passes audio almost unchanged. ``norm``:
+        "batch" or "none" (see :func:`aecomp.layers.norm2d`)."""
         super().__init__()
         if len(channels) < 2:
             raise ValueError(f"unet needs at least two channel sizes, got {list(channels)}")
         self.n_fft, self.hop_length = n_fft, hop_length
         ch = list(channels)
         self.factor = 2 ** (len(ch) - 1)
-        self.inp = _block(1, ch[0])
+        self.inp = _block(1, ch[0], norm)
         self.down = nn.ModuleList(
-            nn.Sequential(_block(ch[i], ch[i + 1], stride=2), _block(ch[i + 1], ch[i + 1]))
+            nn.Sequential(_block(ch[i], ch[i + 1], norm, stride=2), _block(ch[i + 1], ch[i + 1], norm))
             for i in range(len(ch) - 1)
         )
-        self.up = nn.ModuleList(_block(ch[i + 1] + ch[i], ch[i]) for i in reversed(range(len(ch) - 1)))
+        self.up = nn.ModuleList(_block(ch[i + 1] + ch[i], ch[i], norm) for i in reversed(range(len(ch) - 1)))
         self.out = nn.Conv2d(ch[0], 1, 1)
         nn.init.normal_(self.out.weight, std=0.01)  # small: all layers get gradients from the first step
         nn.init.constant_(self.out.bias, float(torch.logit(torch.tensor(mask_init))))

@@ -31,6 +31,7 @@ from aecomp.errors import AecompError
 from aecomp.fs import atomic_write_text
 from aecomp.train.checkpoint import (CheckpointError, load_checkpoint, newest_checkpoint, remove_quietly,
                                      rng_state, save_checkpoint, set_rng_state)
+from aecomp.train.distributed import Distributed
 from aecomp.train.optim import build_optimizer, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -60,16 +61,26 @@ class TrainState:
     best: List[dict] = field(default_factory=list)  # {"epoch", "value", "file"}, best first
 
 
-@dataclass
-class Distributed:
-    """This process's place in a torch.distributed job (world_size 1: not distributed)."""
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and torch's global generators (model initialisation, dropout)."""
+    import random
 
-    world_size: int = 1
-    rank: int = 0
+    import numpy as np
 
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+class _StepModule(torch.nn.Module):
+    """DistributedDataParallel hooks into its wrapper's forward pass: this forward is a training step."""
+
+    def __init__(self, paradigm):
+        super().__init__()
+        self.paradigm = paradigm
+
+    def forward(self, batch, phase):
+        return self.paradigm.train_step(batch, phase)
 
 
 class Trainer:
@@ -80,13 +91,16 @@ class Trainer:
                  downstream_pretrained: bool = False):
         """``downstream_pretrained``: the downstream model starts trained (``init``), so every epoch
         may be selected as best; otherwise only epochs after it first trained."""
+        self.dist = dist or Distributed()
+        if self.dist.enabled and torch.device(device).type == "cuda":
+            paradigm = torch.nn.SyncBatchNorm.convert_sync_batchnorm(paradigm)  # batch statistics over all ranks
         self.paradigm = paradigm.to(device)
         self.cfg, self.device = cfg, torch.device(device)
         self.out_dir = Path(out_dir)
         self.ckpt_dir = self.out_dir / "checkpoints"
         self.train_set, self.valid_set = train_set, valid_set
-        self.dist = dist or Distributed()
         self.downstream_pretrained = downstream_pretrained
+        self._ddp = None  # the DistributedDataParallel wrapper of the current phase
         tc = cfg.trainer
         if tc.nan_policy not in ("skip", "stop"):
             raise TrainingError(f"{cfg.where('trainer', 'nan_policy')}: must be 'skip' or 'stop', "
@@ -110,7 +124,7 @@ class Trainer:
     # -- public -------------------------------------------------------------------
     def fit(self, resume: bool = True) -> Path:
         """Train to the end of the schedule; returns the path of ``model.pt`` (best epoch's weights)."""
-        torch.manual_seed(self.cfg.trainer.seed)
+        seed_everything(self.cfg.trainer.seed)
         if resume:
             self._resume()
         elif newest_checkpoint(self.ckpt_dir) is not None:
@@ -122,6 +136,7 @@ class Trainer:
             for epoch in range(self.state.epoch, len(self.schedule)):
                 phase = self.schedule[epoch]
                 self.paradigm.configure(phase)
+                self._wrap_for(phase)
                 t0 = time.time()
                 train_stats = self._train_epoch(epoch, phase)
                 valid = self._validate(phase)
@@ -173,6 +188,10 @@ class Trainer:
             if self.dist.is_main and self._writer is not None and self.state.global_step % 10 == 0:
                 for k, v in stats.items():
                     self._writer.add_scalar(f"train/{k}", v, self.state.global_step)
+            if self.dist.enabled:  # every rank stops at the same step
+                flag = torch.tensor([float(self._stop_requested)], device=self.device)
+                torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+                self._stop_requested = bool(flag.item())
             every = self.cfg.trainer.save_interval_steps
             if self._stop_requested or (every and self.state.global_step % every == 0):
                 self._save(f"ep{epoch:03d}_step{self.state.step_in_epoch:06d}.pt")
@@ -184,7 +203,20 @@ class Trainer:
         return {k: v / max(n_steps, 1) for k, v in sums.items()}
 
     def _step(self, batch, phase):
+        if self._ddp is not None:
+            return self._ddp(batch, phase)
         return self.paradigm.train_step(batch, phase)
+
+    def _wrap_for(self, phase) -> None:
+        """A new DDP wrapper when the trainable parameters change (DDP tracks those it was built with)."""
+        if not self.dist.enabled:
+            return
+        if self._ddp is None or self._ddp_modules != phase.train:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._ddp = DistributedDataParallel(_StepModule(self.paradigm), device_ids=ids)
+            self._ddp_modules = phase.train
 
     @torch.no_grad()
     def _validate(self, phase) -> Dict[str, float]:
@@ -313,10 +345,17 @@ class Trainer:
                                            pin_memory=self.device.type == "cuda")
 
     def _all_reduce(self, counts: Dict[str, float]) -> Dict[str, float]:
-        return counts
+        """Sums of every rank's validation counts."""
+        if not self.dist.enabled:
+            return counts
+        keys = sorted(counts)
+        values = torch.tensor([counts[k] for k in keys], dtype=torch.float64, device=self.device)
+        torch.distributed.all_reduce(values)
+        return dict(zip(keys, values.tolist()))
 
     def _barrier(self) -> None:
-        pass
+        if self.dist.enabled:
+            torch.distributed.barrier()
 
     @contextmanager
     def _logging(self):
