@@ -13,7 +13,9 @@ Layout of an experiment YAML (every section optional except the plugins)::
 
 Overrides use dotted keys and YAML values: ``trainer.seed=2 data.batch_size=8
 paradigm.conf.rounds=4``. Every key is checked: a misspelt key fails with the
-file, the line and the valid keys.
+file, the line and the valid keys. ``${NAME}`` in a string value is replaced by
+the environment variable NAME (an unset one is an error), so a config can name
+files that live elsewhere on each machine, e.g. ``ckpt: ${AECOMP_MINI}/upstream/x.pt``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from aecomp.errors import AecompError
 import copy
 import dataclasses
 import difflib
+import os
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,7 +250,27 @@ def read_yaml_with_lines(path: str | Path) -> Tuple[Any, Dict[Tuple[str, ...], i
         raise ConfigError(f"{loc}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     lines: Dict[Tuple[str, ...], int] = {}
     _collect_lines(node, (), lines)
-    return ({} if data is None else data), lines
+    data = _expand_env({} if data is None else data, path, lines, ())
+    return data, lines
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_env(value: Any, path: Path, lines, keys: Tuple[str, ...]) -> Any:
+    """``value`` with ``${NAME}`` in strings replaced from the environment."""
+    if isinstance(value, dict):
+        return {k: _expand_env(v, path, lines, keys + (str(k),)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, path, lines, keys) for v in value]
+    if isinstance(value, str):
+        def sub(m):
+            if m.group(1) not in os.environ:
+                raise ConfigError(f"{_loc(str(path), lines, keys)}: environment variable {m.group(1)} is not set "
+                                  f"(used as ${{{m.group(1)}}}); set it, or write the value into the config")
+            return os.environ[m.group(1)]
+        return _ENV.sub(sub, value)
+    return value
 
 
 def _collect_lines(node, prefix, lines) -> None:

@@ -80,9 +80,25 @@ def test_print_config(tmp_path):
     assert "seed: 9" in out.stdout and "name: noisy" in out.stdout
 
 
+@pytest.fixture(scope="module")
+def tiny_upstream(tmp_path_factory):
+    from aecomp.losses.tiny_upstream import build_tiny_wavlm
+
+    return build_tiny_wavlm(tmp_path_factory.mktemp("up") / "tiny_wavlm.pt")
+
+
+def test_environment_variables_in_configs(tmp_path, monkeypatch):
+    path = write(tmp_path, BASE.replace("conf: {epochs: 2}", "conf: {epochs: 2, signal_loss: \"${MY_LOSS}\"}"))
+    with pytest.raises(ConfigError, match=r"exp.yaml:7 \(paradigm.conf.signal_loss\): environment variable MY_LOSS"):
+        load_config(path)
+    monkeypatch.setenv("MY_LOSS", "si_snr")
+    assert load_config(path).paradigm["conf"]["signal_loss"] == "si_snr"
+
+
 @pytest.mark.parametrize("path", sorted(ROOT.glob("egs/*/*/conf/**/train_*.yaml")), ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_shipped_config_builds(path):
+def test_every_shipped_config_builds(path, tiny_upstream, monkeypatch):
     """Every training config of every recipe resolves and builds its system (a dry run)."""
+    monkeypatch.setenv("SSL_UPSTREAM", str(tiny_upstream))
     cfg = load_config(path)
     system = build_system(cfg, labels=["a", "b", "c"])
     assert system.schedule(), f"{path} has an empty schedule"

@@ -114,3 +114,22 @@ def test_sampler_ranks_split_each_global_batch_and_resume():
     assert list(ranks[0]) == b0[3:] and len(ranks[0]) == 10
     lonely = list(BucketBatchSampler([1.0], batch_size=4, num_replicas=2, rank=1))
     assert lonely == [[0]]
+
+
+def test_short_noise_is_looped_and_counted(mini_data, tmp_path, caplog):
+    from aecomp.data.datadir import write_datadir
+
+    short = tmp_path / "short.wav"
+    import soundfile as sf
+
+    sf.write(short, (0.1 * np.random.default_rng(0).standard_normal(4000)).astype(np.float32), 16000)
+    noise = DataDir.load(write_datadir(tmp_path / "noise", {"wav.scp": {"n1": str(short)},
+                                                             "utt2category": {"n1": "hiss"}}))
+    bank = NoiseBank(noise, 16000)
+    ds = AudioDataset(DataDir.load(mini_data / "train"), 16000, None, bank, snr_range=(0, 0))
+    assert "1 of 1 noise recordings are shorter than the longest utterance (1.0 s)" in caplog.text
+    item = ds[0]
+    assert abs(measured_snr(item["clean"], item["noisy"] - item["clean"])) < 0.05
+    make_evalsets(DataDir.load(mini_data / "test"), {"hiss": noise}, [0], tmp_path / "eval", 16000)
+    assert "noise looped for 20 of 20 utterances" in caplog.text
+    assert (tmp_path / "eval" / "hiss_snr0" / "mix.tsv").read_text().splitlines()[1].endswith("\t1")

@@ -30,7 +30,8 @@ def batch(b=3, t=16000, seed=0):
     noisy = clean + torch.randn(b, t, generator=g) * 0.1
     lengths = torch.tensor([t, t - 3000, t - 6000][:b])
     targets = torch.tensor([[i % len(LABELS)] for i in range(b)])
-    return Batch([f"u{i}" for i in range(b)], [LABELS[i % 3] for i in range(b)], noisy, clean, lengths, targets,
+    return Batch([f"u{i}" for i in range(b)], [LABELS[i % 3] for i in range(b)], [f"u{i}" for i in range(b)],
+                 noisy, clean, lengths, targets,
                  torch.ones(b, dtype=torch.long), torch.zeros(b))
 
 

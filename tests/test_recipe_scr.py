@@ -89,3 +89,24 @@ def test_help_and_bad_options(tmp_path):
     assert proc.returncode != 0 and "unknown option --stgae" in proc.stderr
     proc = run_recipe(tmp_path, "--systems", "nosuch", check=False)
     assert proc.returncode != 0 and "no config conf/debug/train_nosuch.yaml" in proc.stderr
+
+
+def test_test_labels_unseen_in_training_count_as_errors(recipe_run, tmp_path):
+    from conftest import run_cli
+
+    tmp, _ = recipe_run
+    src = tmp / "data" / "eval" / "clean"
+    dst = tmp_path / "odd"
+    dst.mkdir()
+    for name in ("wav.scp", "utt2spk", "spk2utt", "utt2dur"):
+        (dst / name).write_text((src / name).read_text())
+    lines = (src / "text").read_text().splitlines()
+    lines[0] = lines[0].split()[0] + " maybe"
+    (dst / "text").write_text("\n".join(lines) + "\n")
+    proc = run_cli("evaluate", "--model_dir", str(tmp / "exp" / "noisy" / "seed1"), "--data", str(dst),
+                   "--out_dir", str(tmp_path / "out"))
+    assert "1 utterance(s) have label(s) never seen in training (maybe); they count as errors" in proc.stderr
+    import json
+
+    metrics = json.loads((tmp_path / "out" / "odd" / "metrics.json").read_text())
+    assert metrics["total"] == 20 and metrics["counts"]["correct"] <= 19

@@ -14,7 +14,10 @@ holding its fingerprint (size, seed, format version):
 - ``LibriSpeech/{train-clean-100,dev-clean,test-clean}/``: short sentences from a
   small grammar in the LibriSpeech layout (speech recognition), read by the real
   LibriSpeech parser;
-- ``noise/{train,test}/<type>_<k>.wav``: the noise bank.
+- ``noise/{train,test}/<type>_<k>.wav``: the noise bank;
+- ``upstream/tiny_wavlm.pt``: a tiny, randomly initialised WavLM in s3prl's
+  checkpoint format, the SSL upstream of the mini recipes (see
+  :mod:`aecomp.losses.tiny_upstream`).
 
 Same seed and size, same bytes: building twice gives identical files.
 """
@@ -65,7 +68,8 @@ SIZES = {
 }
 
 #: parts of the corpus each task needs
-TASK_PARTS = {"scr": ("speech_commands", "noise"), "asr": ("LibriSpeech", "noise")}
+TASK_PARTS = {"scr": ("speech_commands", "noise", "upstream"), "asr": ("LibriSpeech", "noise", "upstream"),
+              "upstream": ("upstream",)}
 #: LibriSpeech subset of each split
 LIBRISPEECH_SUBSETS = {"train": "train-clean-100", "dev": "dev-clean", "test": "test-clean"}
 
@@ -98,8 +102,8 @@ class MiniCorpus(Corpus):
     layout = "built by aecomp itself: any empty or missing folder will do"
 
     def __init__(self, task: str = "scr", size: str = "default", seed: int = 0, nj: int = 2):
-        """``task``: which data to prepare: "scr" (keywords) or "asr" (sentences); ``size``:
-        "default" or "debug" (tests)."""
+        """``task``: which data to prepare: "scr" (keywords), "asr" (sentences), or "upstream" (only
+        the tiny SSL upstream, no data); ``size``: "default" or "debug" (tests)."""
         if task not in TASK_PARTS:
             raise ValueError(f"mini corpus task must be one of: {', '.join(TASK_PARTS)}; got {task!r}")
         if size not in SIZES:
@@ -112,6 +116,8 @@ class MiniCorpus(Corpus):
 
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         build(corpus_dir, parts=TASK_PARTS[self.task], size=self.size, seed=self.seed, nj=self.nj)
+        if self.task == "upstream":
+            return {}
         if self.task == "scr":
             out = SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir)
         else:
@@ -126,7 +132,7 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
-                "noise": _build_noise}
+                "noise": _build_noise, "upstream": _build_upstream}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
                                  sort_keys=True)
@@ -282,6 +288,13 @@ def _build_noise(out: Path, size_name: str, seed: int, nj: int) -> None:
         "Synthetic noise bank of the aecomp mini corpus. train/ and test/ never share a recording.\n"
         f"Types in training: {', '.join(SEEN_NOISE)}. Held out (test only): {', '.join(UNSEEN_NOISE)}.\n"))
     log.info("mini corpus: wrote %d noise recordings of %.0f s", len(plan), size["noise_seconds"])
+
+
+def _build_upstream(out: Path, size_name: str, seed: int, nj: int) -> None:
+    from aecomp.losses.tiny_upstream import build_tiny_wavlm
+
+    build_tiny_wavlm(out / "tiny_wavlm.pt", seed=seed)
+    log.info("mini corpus: wrote a tiny WavLM upstream (random init) to %s", out / "tiny_wavlm.pt")
 
 
 def _place_in_clip(word: np.ndarray, rng: np.random.Generator, length: int = SAMPLE_RATE) -> np.ndarray:

@@ -121,6 +121,13 @@ class AudioDataset(torch.utils.data.Dataset):
                     self.targets[u] = encode_target(text[u])
                 except AecompError as exc:
                     raise type(exc)(f"{data.path}/text ({u}): {exc}") from None
+        if noise is not None and not self.paired and self.durations:
+            longest = max(self.durations)
+            short = [n for n, d in noise.data.durations().items() if d < longest]
+            if short:
+                log.warning("%s: %d of %d noise recordings are shorter than the longest utterance (%.1f s); "
+                            "they are looped from a random offset where needed", noise.data.path, len(short),
+                            len(noise), longest)
         self.epoch = 0
         self._preloaded: Optional[Dict[str, np.ndarray]] = None
         if preload:
@@ -145,6 +152,7 @@ class AudioDataset(torch.utils.data.Dataset):
         utt = self.utts[index]
         wav = self._read(utt, "wav.scp")
         snr = float("inf")
+        key = utt  # names the clean reference's content (for losses that cache it)
         if self.paired:
             clean = self._read(utt, "spk1.scp")
             if len(clean) != len(wav):
@@ -161,19 +169,23 @@ class AudioDataset(torch.utils.data.Dataset):
                 mix = mix_at_snr(wav, segment, snr, rng, speech_name=f"{self.data.path} ({utt})",
                                  noise_name=f"{self.noise.data.path} ({noise_id})")
                 noisy, clean = mix.mixture, mix.speech
+                if mix.gain != 1.0:  # scaled down to avoid clipping: another reference signal
+                    key = f"{utt}*{mix.gain:.6f}"
         else:
             noisy = clean = wav
         return {"uttid": utt, "noisy": noisy, "clean": clean, "target": self.targets.get(utt, []), "snr": snr,
-                "text": self.text.get(utt, "")}
+                "text": self.text.get(utt, ""), "key": key}
 
 
 @dataclass
 class Batch:
     """A padded batch: ``noisy``/``clean`` ``[B, T]``, ``lengths [B]``, ``targets [B, L]`` (pad -1),
-    and the reference ``texts`` (labels or transcripts)."""
+    the reference ``texts`` (labels or transcripts), and ``keys`` naming each clean reference's
+    content (the same key always means the same clean samples)."""
 
     uttids: List[str]
     texts: List[str]
+    keys: List[str]
     noisy: torch.Tensor
     clean: torch.Tensor
     lengths: torch.Tensor
@@ -182,7 +194,7 @@ class Batch:
     snr: torch.Tensor
 
     def to(self, device) -> "Batch":
-        return Batch(self.uttids, self.texts, *(t.to(device, non_blocking=True) for t in (
+        return Batch(self.uttids, self.texts, self.keys, *(t.to(device, non_blocking=True) for t in (
             self.noisy, self.clean, self.lengths, self.targets, self.target_lengths, self.snr)))
 
     def __len__(self) -> int:
@@ -204,5 +216,6 @@ def collate(examples: List[dict]) -> Batch:
         if e["target"]:
             targets[i, :len(e["target"])] = torch.tensor(e["target"], dtype=torch.long)
     snr = torch.tensor([e["snr"] for e in examples], dtype=torch.float32)
-    return Batch([e["uttid"] for e in examples], [e["text"] for e in examples], noisy, clean, lengths, targets, target_lengths, snr)
+    return Batch([e["uttid"] for e in examples], [e["text"] for e in examples], [e["key"] for e in examples],
+                 noisy, clean, lengths, targets, target_lengths, snr)
 

@@ -75,6 +75,7 @@ def _mixed_sets(test: DataDir, bank: NoiseBank, condition: str, todo, sample_rat
     utts = test.utts
     needs_clean_copy = test.has("segments") or any(
         test.tables["wav.scp"][u].endswith("|") for u in utts if u in test.tables["wav.scp"])
+    noise_seconds = bank.data.durations()
     out = []
     for snr, meta, path in todo:
         with atomic_dir(path) as tmp:
@@ -88,7 +89,7 @@ def _mixed_sets(test: DataDir, bank: NoiseBank, condition: str, todo, sample_rat
                 write_audio(tmp / "wav" / f"{utt}.flac", mix.mixture, sample_rate)
                 if needs_clean_copy:
                     write_audio(tmp / "wav" / f"{utt}.clean.flac", mix.speech, sample_rate)
-                return utt, noise_id, mix.gain
+                return utt, noise_id, mix.gain, noise_seconds[noise_id] * sample_rate < len(speech)
 
             with ThreadPoolExecutor(max(1, nj)) as pool:
                 rows = list(pool.map(mix_one, range(len(utts))))
@@ -105,8 +106,12 @@ def _mixed_sets(test: DataDir, bank: NoiseBank, condition: str, todo, sample_rat
                 write_table(tmp / name, table)
             if "utt2spk" in tables:
                 write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
-            atomic_write_text(tmp / "mix.tsv", "utt\tnoise\tgain\n" + "".join(
-                f"{u}\t{n}\t{g:.4f}\n" for u, n, g in rows))
+            atomic_write_text(tmp / "mix.tsv", "utt\tnoise\tgain\tlooped\n" + "".join(
+                f"{u}\t{n}\t{g:.4f}\t{int(lp)}\n" for u, n, g, lp in rows))
+            looped = sum(r[3] for r in rows)
+            if looped:
+                log.warning("%s: noise looped for %d of %d utterances (recording shorter than the speech)",
+                            path, looped, len(rows))
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=1))
         problems = check_datadir(path)
         if problems:

@@ -35,7 +35,7 @@ def si_snr(est: torch.Tensor, ref: torch.Tensor, lengths: torch.Tensor) -> torch
 class WeightedSDR(Loss):
     """Weighted SDR (Choi et al., 2019): speech and noise cosine terms weighted by their energies."""
 
-    def forward(self, est, ref, mix, lengths):
+    def forward(self, est, ref, mix, lengths, keys=None):
         est, ref, mix = _masked(est, lengths), _masked(ref, lengths), _masked(mix, lengths)
         noise, est_noise = mix - ref, mix - est
         ref_energy, noise_energy = ref.pow(2).sum(-1), noise.pow(2).sum(-1)
@@ -47,7 +47,7 @@ class WeightedSDR(Loss):
 class NegativeSISNR(Loss):
     """Negative scale-invariant SNR in dB."""
 
-    def forward(self, est, ref, mix, lengths):
+    def forward(self, est, ref, mix, lengths, keys=None):
         return -si_snr(est, ref, lengths)
 
 
@@ -55,5 +55,5 @@ class NegativeSISNR(Loss):
 class WaveformL1(Loss):
     """Mean absolute waveform error over the valid samples."""
 
-    def forward(self, est, ref, mix, lengths):
+    def forward(self, est, ref, mix, lengths, keys=None):
         return _masked(est - ref, lengths).abs().sum(-1) / lengths.clamp(min=1).to(est.dtype)

@@ -64,15 +64,18 @@ class Paradigm(nn.Module):
     """A training paradigm, registered under kind ``paradigm``.
 
     It owns the ``frontend`` and ``downstream`` modules (injected by the
-    builder) and the signal loss. Subclasses implement :meth:`phases`; their
-    constructor arguments are the YAML ``conf``.
+    builder, with the task's ``sample_rate``) and the signal loss. Subclasses
+    implement :meth:`phases`; their other constructor arguments are the YAML
+    ``conf``.
     """
 
-    def __init__(self, frontend: Frontend, downstream: Downstream, signal_loss: Any = "wsdr"):
+    def __init__(self, frontend: Frontend, downstream: Downstream, signal_loss: Any = "wsdr",
+                 sample_rate: int = 16000):
         super().__init__()
         self.frontend = frontend
         self.downstream = downstream
-        self.signal_loss = registry.build("loss", signal_loss, where="paradigm.conf.signal_loss")
+        self.signal_loss = registry.build("loss", signal_loss, where="paradigm.conf.signal_loss",
+                                          sample_rate=sample_rate)
 
     # -- schedule ---------------------------------------------------------------
     def phases(self) -> List[Phase]:  # pragma: no cover - abstract
@@ -120,7 +123,7 @@ class Paradigm(nn.Module):
         per_sample = torch.zeros(len(batch), device=batch.noisy.device)
         stats: Dict[str, float] = {}
         if phase.signal_weight > 0:
-            sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths)
+            sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths, batch.keys)
             per_sample = per_sample + phase.signal_weight * sig
             stats["signal_loss"] = float(sig.detach().mean())
         task = None
@@ -145,7 +148,7 @@ class Paradigm(nn.Module):
         enhanced = self.frontend(batch.noisy, batch.lengths)
         x = self.task_input(batch, phase, enhanced)
         task = self.downstream(x, batch.lengths, batch.targets, batch.target_lengths)
-        sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths)
+        sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths, batch.keys)
         noisy = torch.isfinite(batch.snr)  # clean examples would swamp the mean SI-SNR
         counts = {
             "n": float(len(batch)),

@@ -13,8 +13,9 @@ from aecomp.registry import register
 class CleanTraining(Paradigm):
     """Downstream trained on clean audio only; the front-end stays fixed."""
 
-    def __init__(self, frontend, downstream, epochs: int = 20, signal_loss="wsdr"):
-        super().__init__(frontend, downstream, signal_loss)
+    def __init__(self, frontend, downstream, epochs: int = 20, signal_loss="wsdr",
+                 sample_rate: int = 16000):
+        super().__init__(frontend, downstream, signal_loss, sample_rate)
         require_fixed_frontend(self, "clean")
         self.epochs = epochs
 

@@ -13,8 +13,9 @@ from aecomp.registry import register
 class NoisyTraining(Paradigm):
     """Downstream trained on noise-augmented audio through a fixed front-end (identity or DSP)."""
 
-    def __init__(self, frontend, downstream, epochs: int = 20, signal_loss="wsdr"):
-        super().__init__(frontend, downstream, signal_loss)
+    def __init__(self, frontend, downstream, epochs: int = 20, signal_loss="wsdr",
+                 sample_rate: int = 16000):
+        super().__init__(frontend, downstream, signal_loss, sample_rate)
         require_fixed_frontend(self, "noisy")
         self.epochs = epochs
 

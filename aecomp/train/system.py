@@ -47,7 +47,7 @@ def build_system(cfg: ExperimentConfig, labels: Optional[List[str]] = None):
         injected["labels"] = labels
     downstream = registry.build("downstream", cfg.downstream, where=cfg.where("downstream"), **injected)
     return registry.build("paradigm", cfg.paradigm, where=cfg.where("paradigm"),
-                          frontend=frontend, downstream=downstream)
+                          frontend=frontend, downstream=downstream, sample_rate=sr)
 
 
 def init_sources(cfg: ExperimentConfig, out_dir: Path) -> Dict[str, Path]:

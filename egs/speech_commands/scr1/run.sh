@@ -5,6 +5,7 @@
 #
 #   ./run.sh                      # everything, on the built-in mini corpus unless SPEECH_COMMANDS is set
 #   ./run.sh --stage 4 --systems "iterative" --seeds "1 2 3"
+#   ./run.sh --systems "noisy cascade cascade_ssl"   # + the SSL representation loss (seed 001)
 #   ./run.sh --help
 set -euo pipefail
 export AECOMP_RUN_COMMAND="cd egs/speech_commands/scr1 && ./run.sh $*"
