@@ -50,14 +50,12 @@ def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, d
     """Metrics of ``system`` on one data directory; writes ``hyp.txt`` into ``out_dir``."""
     data = DataDir.load(data_path)
     ds = system.downstream
-    labels = getattr(ds, "labels", None)
     texts = data.get("text")
-    if labels is not None:
-        unseen = sorted({t for t in texts.values() if t not in set(labels)})
-        if unseen:
-            n = sum(t in unseen for t in texts.values())
-            log.warning("%s: %d utterance(s) have label(s) never seen in training (%s); they count as errors",
-                        data_path, n, ", ".join(unseen[:5]))
+    unseen = ds.unknown_references(list(texts.values()))
+    if unseen:
+        n = sum(t.strip() in unseen for t in texts.values())
+        log.warning("%s: %d utterance(s) have label(s) never seen in training (%s); they count as errors",
+                    data_path, n, ", ".join(unseen[:5]))
     dataset = AudioDataset(data, cfg.data.sample_rate)
     sampler = BucketBatchSampler(dataset.durations, batch_size, shuffle=False)
     loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
@@ -83,4 +81,5 @@ def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, d
                       si_snri=(sums["si_snr"] - sums["si_snr_in"]) / n)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / "hyp.txt", "".join(f"{u} {hyps[u]}\n" for u in sorted(hyps)))
+    ds.write_report(hyps, {u: texts[u] for u in hyps}, out_dir)
     return result

@@ -74,3 +74,30 @@ def test_sigkill_at_random_moments_then_resume_is_exact(mini_data, tmp_path):
     for k in a:
         assert torch.equal(a[k], b[k]), f"{k} differs after kills at steps {targets}"
     assert not [p for p in (out / "checkpoints").iterdir() if p.name.startswith(".")]
+
+
+def test_preemption_signal_saves_exits_75_and_the_rerun_resumes_exactly(mini_data, tmp_path):
+    """What Slurm does before a time limit or a preemption: SIGUSR1 (or SIGTERM) to the job."""
+    config = tmp_path / "conf.yaml"
+    config.write_text(CONFIG.replace("save_interval_steps: 1, ", ""))  # only the signal makes a mid-epoch save
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    ref = tmp_path / "ref"
+    subprocess.run(train_cmd(mini_data, config, ref), env=env, check=True, capture_output=True)
+    out = tmp_path / "preempted"
+    for sig, after_epoch in ((signal.SIGUSR1, 1), (signal.SIGTERM, 2)):
+        proc = subprocess.Popen(train_cmd(mini_data, config, out), env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while global_step(out) < after_epoch * STEPS_PER_EPOCH and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # now inside the next epoch
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 75, err[-2000:]
+        assert "stop requested: saved a checkpoint" in err
+        assert "_step" in (out / "checkpoints" / "latest").read_text()  # a mid-epoch checkpoint
+    final = subprocess.run(train_cmd(mini_data, config, out), env=env, capture_output=True, text=True)
+    assert final.returncode == 0 and "resumed from" in final.stderr
+    a, b = load_checkpoint(ref / "model.pt")["model"], load_checkpoint(out / "model.pt")["model"]
+    for k in a:
+        assert torch.equal(a[k], b[k]), k

@@ -65,8 +65,14 @@ def main(args) -> int:
 
     from functools import partial
 
+    from aecomp.data.datadir import DataDir
     from aecomp.train.distributed import launch
+    from aecomp.train.system import prepare_vocabulary, write_model_meta
 
+    # once, before any training process starts: every rank then reads the same files
+    texts = list(DataDir.load(args.train_data).get("text").values())
+    prepare_vocabulary(cfg, texts, out_dir)
+    write_model_meta(out_dir, cfg)
     num_procs = args.num_procs if args.num_procs is not None else max(1, args.ngpu)
     return launch(partial(train_worker, args, cfg), num_procs)
 
@@ -79,7 +85,7 @@ def train_worker(args, cfg, dist) -> int:
     from aecomp.bin.common import device_for
     from aecomp.data.datadir import DataDir
     from aecomp.data.dataset import AudioDataset, NoiseBank
-    from aecomp.train.system import build_system, labels_for, load_init, write_model_meta
+    from aecomp.train.system import build_system, downstream_class, load_init
     from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer, seed_everything
 
     log = logging.getLogger("aecomp.train")
@@ -89,15 +95,14 @@ def train_worker(args, cfg, dist) -> int:
         device = f"cuda:{dist.local_rank}"
     train_dir, valid_dir = DataDir.load(args.train_data), DataDir.load(args.valid_data)
     noise = NoiseBank(DataDir.load(args.noise), cfg.data.sample_rate) if args.noise else None
-    labels = labels_for(cfg, list(train_dir.get("text").values()))
+    cls, conf = downstream_class(cfg)
+    vocabulary = cls.load_vocabulary(out_dir, conf)
+    labels = vocabulary.get("labels")
     seed_everything(cfg.trainer.seed)  # the same initial weights on every run and every rank
-    system = build_system(cfg, labels)
+    system = build_system(cfg, vocabulary)
     init = load_init(system, cfg, out_dir, labels)
     for module, source in init.items():
         log.info("%s starts from %s", module, source)
-    if dist.is_main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_model_meta(out_dir, cfg, labels)
     d = cfg.data
     train_set = AudioDataset(train_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
                              d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds)

@@ -69,7 +69,7 @@ SIZES = {
 
 #: parts of the corpus each task needs
 TASK_PARTS = {"scr": ("speech_commands", "noise", "upstream"), "asr": ("LibriSpeech", "noise", "upstream"),
-              "upstream": ("upstream",)}
+              "noise": ("noise",), "upstream": ("upstream",)}
 #: LibriSpeech subset of each split
 LIBRISPEECH_SUBSETS = {"train": "train-clean-100", "dev": "dev-clean", "test": "test-clean"}
 
@@ -102,8 +102,9 @@ class MiniCorpus(Corpus):
     layout = "built by aecomp itself: any empty or missing folder will do"
 
     def __init__(self, task: str = "scr", size: str = "default", seed: int = 0, nj: int = 2):
-        """``task``: which data to prepare: "scr" (keywords), "asr" (sentences), or "upstream" (only
-        the tiny SSL upstream, no data); ``size``: "default" or "debug" (tests)."""
+        """``task``: which data to prepare: "scr" (keywords), "asr" (sentences), "noise" (only the
+        noise bank), or "upstream" (only the tiny SSL upstream, no data); ``size``: "default" or
+        "debug" (tests)."""
         if task not in TASK_PARTS:
             raise ValueError(f"mini corpus task must be one of: {', '.join(TASK_PARTS)}; got {task!r}")
         if size not in SIZES:
@@ -118,6 +119,9 @@ class MiniCorpus(Corpus):
         build(corpus_dir, parts=TASK_PARTS[self.task], size=self.size, seed=self.seed, nj=self.nj)
         if self.task == "upstream":
             return {}
+        if self.task == "noise":
+            return write_noise_bank(noise_recordings(corpus_dir, "train"), noise_recordings(corpus_dir, "test"),
+                                    out_dir)
         if self.task == "scr":
             out = SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir)
         else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -24,9 +25,9 @@ class Downstream(nn.Module):
       jobs can be summed) and ``summarize(counts) -> metrics`` turns them into
       metrics; ``metric``/``metric_mode`` name the one that selects checkpoints.
 
-    Constructor arguments are the YAML ``conf``; ``labels`` (the sorted set of
-    training labels) and ``sample_rate`` are injected when the constructor
-    takes them.
+    Constructor arguments are the YAML ``conf``; ``sample_rate`` and what
+    :meth:`vocabulary` derives from the training text (``labels``, ...) are
+    injected.
     """
 
     metric: str = "acc"
@@ -55,7 +56,23 @@ class Downstream(nn.Module):
     def summarize(counts: Dict[str, float]) -> Dict[str, float]:  # pragma: no cover
         raise NotImplementedError
 
-    @staticmethod
-    def labels_from_text(texts: Sequence[str]) -> List[str]:
-        """The label list of a classification task: the sorted distinct ``text`` values."""
-        return sorted(set(texts))
+    def unknown_references(self, texts: Sequence[str]) -> List[str]:
+        """Reference values the model cannot produce (a classifier's labels never seen in training)."""
+        return []
+
+    def write_report(self, hyps: Dict[str, str], refs: Dict[str, str], out_dir: Path) -> None:
+        """Write task-specific per-utterance results into ``out_dir`` (e.g. an error alignment). Default: none."""
+
+    #: files in a model directory that hold the vocabulary (copied along when a system starts from another)
+    vocabulary_files: Tuple[str, ...] = ()
+
+    @classmethod
+    def vocabulary(cls, texts: Sequence[str], model_dir: Path, conf: Dict[str, Any]) -> Dict[str, Any]:
+        """Constructor arguments derived from the training ``text`` values (a classifier's label list,
+        a recogniser's tokenizer), written into ``model_dir`` (:attr:`vocabulary_files`). Default: none."""
+        return {}
+
+    @classmethod
+    def load_vocabulary(cls, model_dir: Path, conf: Dict[str, Any]) -> Dict[str, Any]:
+        """The arguments of :meth:`vocabulary`, read back from a model directory."""
+        return {}

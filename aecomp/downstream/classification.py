@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from pathlib import Path
+from typing import Any, Dict, List, Sequence
 
 import torch
 
 from aecomp.errors import AecompError
+from aecomp.fs import atomic_write_text
 
 
 class UnknownLabelError(AecompError, ValueError):
@@ -21,12 +23,27 @@ class ClassificationMixin:
 
     metric = "acc"
     metric_mode = "max"
+    vocabulary_files = ("labels.txt",)
+
+    @classmethod
+    def vocabulary(cls, texts: Sequence[str], model_dir: Path, conf: Dict[str, Any]) -> Dict[str, Any]:
+        """The label list: the sorted distinct training labels, written to ``labels.txt``."""
+        labels = sorted(set(t.strip() for t in texts))
+        atomic_write_text(Path(model_dir) / "labels.txt", "".join(f"{lab}\n" for lab in labels))
+        return {"labels": labels}
+
+    @classmethod
+    def load_vocabulary(cls, model_dir: Path, conf: Dict[str, Any]) -> Dict[str, Any]:
+        return {"labels": (Path(model_dir) / "labels.txt").read_text(encoding="utf-8").split("\n")[:-1]}
 
     def set_labels(self, labels: Sequence[str]) -> None:
         if not labels:
             raise ValueError("a classifier needs at least one label")
         self.labels: List[str] = list(labels)
         self._index = {lab: i for i, lab in enumerate(self.labels)}
+
+    def unknown_references(self, texts: Sequence[str]) -> List[str]:
+        return sorted({t.strip() for t in texts} - set(self.labels))
 
     def encode_target(self, text: str) -> List[int]:
         label = text.strip()

@@ -4,7 +4,7 @@ A trained system lives in a model directory::
 
     exp/<system>/
       config.yaml      the resolved configuration
-      labels.txt       the label list (classification tasks)
+      labels.txt       the label (or token) list; bpe.model for speech recognition
       model.pt         weights of the best epoch (written last: its presence means "trained")
       best.json        which epoch, and its validation metrics
       checkpoints/     per-epoch training state (for --resume)
@@ -13,38 +13,48 @@ A trained system lives in a model directory::
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from aecomp import registry
 from aecomp.config import ExperimentConfig, load_config
 from aecomp.fs import atomic_write_text
 
 
-def needs_labels(cfg: ExperimentConfig) -> bool:
-    """Whether the configured downstream model takes a label list."""
-    name, _ = registry.parse_spec("downstream", cfg.downstream, cfg.where("downstream"))
-    cls = registry.get("downstream", name)
-    return "labels" in inspect.signature(cls.__init__).parameters
+def downstream_class(cfg: ExperimentConfig):
+    """``(class, conf)`` of the configured downstream model."""
+    name, conf = registry.parse_spec("downstream", cfg.downstream, cfg.where("downstream"))
+    return registry.get("downstream", name), conf
 
 
-def labels_for(cfg: ExperimentConfig, texts: List[str]) -> Optional[List[str]]:
-    """The label list of a classification downstream from the training ``text`` values."""
-    if not needs_labels(cfg):
-        return None
-    name, _ = registry.parse_spec("downstream", cfg.downstream)
-    return registry.get("downstream", name).labels_from_text(texts)
+def prepare_vocabulary(cfg: ExperimentConfig, texts: List[str], model_dir: Path) -> Dict[str, Any]:
+    """The downstream's vocabulary for a new system in ``model_dir``: taken from the system its
+    downstream starts from (``init``), else derived from the training ``texts``."""
+    import shutil
+
+    cls, conf = downstream_class(cfg)
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    source = init_sources(cfg, model_dir).get("downstream")
+    if source is not None and cls.vocabulary_files:
+        for name in cls.vocabulary_files:
+            if not (source.parent / name).is_file():
+                from aecomp.train.checkpoint import CheckpointError
+
+                raise CheckpointError(f"{cfg.where('init', 'downstream')}: {source.parent / name} is missing; "
+                                      "the system it names must be trained first")
+            shutil.copyfile(source.parent / name, model_dir / name)
+        return cls.load_vocabulary(model_dir, conf)
+    return cls.vocabulary(texts, model_dir, conf)
 
 
-def build_system(cfg: ExperimentConfig, labels: Optional[List[str]] = None):
-    """The paradigm (holding front-end and downstream) that ``cfg`` describes."""
+def build_system(cfg: ExperimentConfig, vocabulary: Optional[Dict[str, Any]] = None):
+    """The paradigm (holding front-end and downstream) that ``cfg`` describes; ``vocabulary``
+    (labels, tokenizer, ...; see :meth:`Downstream.vocabulary`) goes to the downstream."""
     sr = cfg.data.sample_rate
     frontend = registry.build("frontend", cfg.frontend, where=cfg.where("frontend"), sample_rate=sr)
-    injected = {"sample_rate": sr}
-    if labels is not None:
-        injected["labels"] = labels
+    injected = {"sample_rate": sr, **(vocabulary or {})}
     downstream = registry.build("downstream", cfg.downstream, where=cfg.where("downstream"), **injected)
     return registry.build("paradigm", cfg.paradigm, where=cfg.where("paradigm"),
                           frontend=frontend, downstream=downstream, sample_rate=sr)
@@ -74,7 +84,7 @@ def init_system_names(cfg: ExperimentConfig) -> List[str]:
 def load_init(system, cfg: ExperimentConfig, out_dir: Path, labels: Optional[List[str]] = None) -> Dict[str, Path]:
     """Load the modules named in ``cfg.init`` into ``system``; returns module -> source.
 
-    A downstream classifier must come from a system with the same label list."""
+    A downstream must come from a system with the same label (or token) list."""
     from aecomp.train.checkpoint import CheckpointError, load_checkpoint
 
     sources = init_sources(cfg, out_dir)
@@ -99,10 +109,8 @@ def load_init(system, cfg: ExperimentConfig, out_dir: Path, labels: Optional[Lis
     return sources
 
 
-def write_model_meta(model_dir: Path, cfg: ExperimentConfig, labels: Optional[List[str]]) -> None:
-    atomic_write_text(model_dir / "config.yaml", cfg.dump())
-    if labels is not None:
-        atomic_write_text(model_dir / "labels.txt", "".join(f"{lab}\n" for lab in labels))
+def write_model_meta(model_dir: Path, cfg: ExperimentConfig) -> None:
+    atomic_write_text(Path(model_dir) / "config.yaml", cfg.dump())
 
 
 def load_system(model_dir: str | Path, device: str = "cpu") -> Tuple[object, ExperimentConfig]:
@@ -113,9 +121,8 @@ def load_system(model_dir: str | Path, device: str = "cpu") -> Tuple[object, Exp
     if not (model_dir / "model.pt").is_file():
         raise CheckpointError(f"{model_dir} holds no model.pt: train the system first (run.sh training stage)")
     cfg = load_config(model_dir / "config.yaml")
-    labels_file = model_dir / "labels.txt"
-    labels = labels_file.read_text(encoding="utf-8").split("\n")[:-1] if labels_file.is_file() else None
-    system = build_system(cfg, labels)
+    cls, conf = downstream_class(cfg)
+    system = build_system(cfg, cls.load_vocabulary(model_dir, conf))
     state = load_checkpoint(model_dir / "model.pt", map_location=device)
     system.load_state_dict(state["model"])
     return system.to(device).eval(), cfg

@@ -241,7 +241,8 @@ class Trainer:
             else:
                 self.scheduler.step()
         name = f"ep{epoch + 1:03d}.pt"
-        eligible = self.downstream_pretrained or any("downstream" in p.train for p in self.schedule[:epoch + 1])
+        eligible = (self.downstream_pretrained or not any(True for _ in ds.parameters())
+                    or any("downstream" in p.train for p in self.schedule[:epoch + 1]))
         value = valid.get(ds.metric)
         if eligible and value is not None and not math.isnan(value):
             self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})

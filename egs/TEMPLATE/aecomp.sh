@@ -59,8 +59,7 @@ if run_stage 1; then
   if [ -f "$datadir/.done" ] && [ "$(cat "$datadir/.done")" = "local/data.sh $data_args" ]; then
     log "data already prepared ($datadir/.done); remove it to prepare again"
   else
-    # shellcheck disable=SC2086
-    local/data.sh --datadir "$datadir" --nj "$nj" $data_args
+    eval "local/data.sh --datadir '$datadir' --nj '$nj' $data_args"  # eval: quoted values in data_args
     echo "local/data.sh $data_args" > "$datadir/.done"
   fi
 fi

@@ -1,8 +1,2 @@
-# How job commands run: "local" (this machine) or "slurm" (sbatch; see conf/slurm.conf).
-cmd_backend=${cmd_backend:-local}
-case "$cmd_backend" in
-  local) train_cmd="local.sh"; decode_cmd="local.sh" ;;
-  slurm) train_cmd="slurm.sh --config conf/slurm.conf"; decode_cmd="slurm.sh --config conf/slurm.conf" ;;
-  *) echo "cmd.sh: unknown cmd_backend '$cmd_backend' (local or slurm)" >&2; exit 1 ;;
-esac
-export train_cmd decode_cmd
+# Job backend of this recipe: the shared choice (cmd_backend=local|slurm); override train_cmd/decode_cmd below.
+. "$(dirname "${BASH_SOURCE[0]}")/../../TEMPLATE/cmd.sh"

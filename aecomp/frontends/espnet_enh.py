@@ -1,0 +1,38 @@
+"""ESPnet's speech enhancement and separation models (espnet2.enh) as front-ends."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import torch
+
+from aecomp.frontends.base import Frontend
+from aecomp.offline import offline_imports
+from aecomp.registry import register
+
+
+@register("frontend", "espnet_enh")
+class ESPnetEnhancer(Frontend):
+    """An espnet2 encoder-separator-decoder (Conv-TasNet, DPRNN, ...), by ESPnet's component names."""
+
+    def __init__(self, encoder: str = "conv", encoder_conf: Optional[Dict[str, Any]] = None,
+                 separator: str = "tcn", separator_conf: Optional[Dict[str, Any]] = None,
+                 decoder: str = "conv", decoder_conf: Optional[Dict[str, Any]] = None):
+        """Components are built with the names and ``*_conf`` of an ESPnet ``enh.yaml``
+        (``espnet2/tasks/enh.py``): e.g. ``conv`` encoder/decoder and the ``tcn`` separator
+        make a Conv-TasNet. With ``num_spk: 1`` the output is ``[B, T]``, else ``[B, S, T]``."""
+        super().__init__()
+        offline_imports()
+        from espnet2.tasks.enh import decoder_choices, encoder_choices, separator_choices
+
+        self.encoder = encoder_choices.get_class(encoder)(**(encoder_conf or {}))
+        self.separator = separator_choices.get_class(separator)(input_dim=self.encoder.output_dim,
+                                                                **(separator_conf or {}))
+        self.decoder = decoder_choices.get_class(decoder)(**(decoder_conf or {}))
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        feats, flens = self.encoder(wav, lengths)
+        masked, flens, _ = self.separator(feats, flens)
+        out = [self.decoder(m, lengths)[0] for m in masked]
+        out = [torch.nn.functional.pad(o, (0, wav.shape[-1] - o.shape[-1]))[..., :wav.shape[-1]] for o in out]
+        return out[0] if len(out) == 1 else torch.stack(out, dim=1)

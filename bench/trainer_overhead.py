@@ -1,0 +1,127 @@
+"""Trainer overhead: training steps per second of the aecomp trainer against a bare PyTorch loop.
+
+Same model (the keyword CNN), same batches (one loader: preloaded audio, bucketed batches of 32),
+same optimizer (Adam), same number of steps; the aecomp trainer runs the `noisy` paradigm's step
+(identity front-end) with everything it adds per step: phase handling, non-finite checks, gradient
+clipping, the scheduler, progress and TensorBoard logging. Validation and checkpoints, once per
+epoch, are timed apart. Median of 3 alternating repeats; target ratio >= 0.95.
+
+    tools/venv/bin/python bench/trainer_overhead.py [--utts 640] [--epochs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torch.nn.functional as F
+
+from aecomp.config import config_from_dict
+from aecomp.data.datadir import DataDir, write_datadir
+from aecomp.data.dataset import AudioDataset, collate
+from aecomp.data.sampler import BucketBatchSampler
+from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.train.trainer import Trainer, seed_everything
+from common import result
+
+CONFIG = {
+    "frontend": {"name": "identity"},
+    "downstream": {"name": "kws_cnn", "conf": {"channels": [16, 32, 64, 64]}},
+    "paradigm": {"name": "noisy", "conf": {"epochs": 2}},
+    "data": {"batch_size": 32, "num_workers": 0, "preload": True},
+    "optim": {"name": "adam", "conf": {"lr": 0.001}},
+    "trainer": {"keep_nbest": 1},
+}
+
+
+def synthetic_set(folder: Path, n: int) -> DataDir:
+    rng = np.random.default_rng(0)
+    wav, text = {}, {}
+    for i in range(n):
+        path = folder / "audio" / f"u{i:05d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        t = np.arange(16000) / 16000
+        sf.write(path, (0.3 * np.sin(2 * np.pi * (200 + 50 * (i % 10)) * t) + 0.05 * rng.standard_normal(16000))
+                 .astype(np.float32), 16000)
+        wav[f"u{i:05d}"], text[f"u{i:05d}"] = str(path), f"class{i % 10}"
+    return DataDir.load(write_datadir(folder / "data", {"wav.scp": wav, "text": text}))
+
+
+def aecomp_run(data: DataDir, valid: DataDir, out: Path, epochs: int):
+    cfg = config_from_dict({**CONFIG, "paradigm": {"name": "noisy", "conf": {"epochs": epochs}}})
+    vocab = prepare_vocabulary(cfg, list(data.get("text").values()), out)
+    seed_everything(0)
+    system = build_system(cfg, vocab)
+    train = AudioDataset(data, 16000, system.downstream.encode_target, preload=True)
+    va = AudioDataset(valid, 16000, system.downstream.encode_target, preload=True)
+    trainer = Trainer(system, cfg, out, train, va)
+    spent = {"train": 0.0, "steps": 0}
+    inner = trainer._train_epoch
+
+    def timed(epoch, phase):
+        t0 = time.perf_counter()
+        stats = inner(epoch, phase)
+        spent["train"] += time.perf_counter() - t0
+        spent["steps"] += len(trainer.sampler)
+        return stats
+
+    trainer._train_epoch = timed
+    t0 = time.perf_counter()
+    trainer.fit()
+    return spent["steps"] / spent["train"], time.perf_counter() - t0 - spent["train"]
+
+
+def bare_run(data: DataDir, epochs: int, labels) -> float:
+    seed_everything(0)
+    cfg = config_from_dict(CONFIG)
+    model = build_system(cfg, {"labels": labels}).downstream
+    model.train()
+    ds = AudioDataset(data, 16000, model.encode_target, preload=True)
+    sampler = BucketBatchSampler(ds.durations, 32, seed=1)
+    opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    steps, spent = 0, 0.0
+    for epoch in range(epochs):
+        sampler.set_epoch(epoch)
+        loader = torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate, num_workers=0)
+        t0 = time.perf_counter()
+        for batch in loader:
+            loss = F.cross_entropy(model.logits(batch.noisy, batch.lengths), batch.targets[:, 0])
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            steps += 1
+        spent += time.perf_counter() - t0
+    return steps / spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--utts", type=int, default=640)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aecomp-bench-") as tmp:
+        tmp = Path(tmp)
+        data = synthetic_set(tmp / "train", args.utts)
+        valid = synthetic_set(tmp / "valid", 32)
+        labels = sorted(set(data.get("text").values()))
+        ours, bare, other = [], [], []
+        for r in range(args.repeats):
+            bare.append(bare_run(data, args.epochs, labels))
+            sps, rest = aecomp_run(data, valid, tmp / f"exp{r}", args.epochs)
+            ours.append(sps)
+            other.append(rest / args.epochs)
+    a, b = statistics.median(ours), statistics.median(bare)
+    print(f"steps/s: aecomp trainer {a:.2f}, bare PyTorch loop {b:.2f} (medians of {args.repeats}); "
+          f"validation + checkpoint per epoch {statistics.median(other):.2f} s")
+    result("trainer_vs_bare_steps_per_second", a / b)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The same espnet2 separator trained by ESPnet's trainer and by the aecomp trainer.
+
+Data: mini-corpus keyword clips mixed with training noise at 0 dB, written to disk once
+(noisy ``wav.scp``, clean ``spk1.scp``), for training and validation. Model: a small
+Conv-TasNet (espnet2 ``conv`` encoder/decoder, ``tcn`` separator), SI-SNR loss, Adam
+(lr 1e-3), gradient clipping at 5, batches of 16 read from disk, the same number of epochs.
+
+- ESPnet: ``python -m espnet2.bin.enh_train`` (shape files written here, no collect-stats run);
+- aecomp: ``aecomp train`` with front-end ``espnet_enh`` (the same espnet2 modules), downstream
+  ``none``, paradigm ``cascade`` with only its enhancement phase.
+
+Both final models are loaded into the same module and scored with the same SI-SNR code on the
+validation pairs. Prints wall times (whole process, imports included, and the training epochs
+alone) and the final SI-SNR of each; the last line is the ESPnet/aecomp time ratio (>= 1: aecomp
+at least as fast).
+
+    tools/venv/bin/python bench/vs_espnet.py [--utts 480] [--epochs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+from aecomp.data.datadir import DataDir
+from aecomp.data.evalsets import make_evalsets
+from common import VENV_BIN, mini_data, result
+
+MODEL = {
+    "encoder": "conv", "encoder_conf": {"channel": 64, "kernel_size": 16, "stride": 8},
+    "decoder": "conv", "decoder_conf": {"channel": 64, "kernel_size": 16, "stride": 8},
+    "separator": "tcn",
+    "separator_conf": {"num_spk": 1, "layer": 4, "stack": 1, "bottleneck_dim": 64, "hidden_dim": 128, "kernel": 3,
+                       "causal": False, "norm_type": "gLN", "nonlinear": "relu"},
+}
+
+
+def pairs(data: Path, split: str, noise: str, n: int, out: Path) -> Path:
+    """``split`` (first ``n`` utterances) mixed with ``noise`` at 0 dB: a paired data dir."""
+    from aecomp.data.datadir import write_datadir
+
+    d = DataDir.load(data / split)
+    keep = d.utts[:n]
+    small = write_datadir(out / f"{split}_subset", {k: {u: v for u, v in t.items() if u in keep}
+                                                    for k, t in d.tables.items() if k != "spk2utt"})
+    make_evalsets(DataDir.load(small), {"mix": DataDir.load(data / noise)}, [0.0], out / split, 16000, seed=7)
+    return out / split / "mix_snr0"
+
+
+def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
+    conf = {**MODEL, "criterions": [{"name": "si_snr", "conf": {"eps": 1.0e-7}, "wrapper": "fixed_order",
+                                     "wrapper_conf": {"weight": 1.0}}],
+            "optim": "adam", "optim_conf": {"lr": 0.001}, "max_epoch": epochs, "batch_type": "unsorted",
+            "batch_size": 16, "grad_clip": 5.0, "num_workers": 0, "keep_nbest_models": 1, "seed": 0,
+            "num_att_plot": 0}
+    out.mkdir(parents=True)
+    (out / "enh.yaml").write_text(yaml.safe_dump(conf))
+    args = [sys.executable, "-m", "espnet2.bin.enh_train", "--config", str(out / "enh.yaml"), "--ngpu", "0",
+            "--use_preprocessor", "false", "--output_dir", str(out / "exp")]
+    for tag, d in (("train", train), ("valid", valid)):
+        shape = out / f"{tag}_shape"
+        durs = DataDir.load(d).durations()
+        shape.write_text("".join(f"{u} {int(round(s * 16000))}\n" for u, s in sorted(durs.items())))
+        args += [f"--{tag}_data_path_and_name_and_type", f"{d}/wav.scp,speech_mix,sound",
+                 f"--{tag}_data_path_and_name_and_type", f"{d}/spk1.scp,speech_ref1,sound",
+                 f"--{tag}_shape_file", str(shape)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"espnet2.bin.enh_train failed:\n{proc.stderr[-3000:]}")
+    log = (out / "exp" / "train.log").read_text() if (out / "exp" / "train.log").is_file() else proc.stderr
+    epoch_times = [float(m) for m in re.findall(r"epoch results: .*?time=([0-9.]+) seconds", log)]
+    if not epoch_times:  # "time=1 minute and 3.2 seconds"
+        epoch_times = [_seconds(m) for m in re.findall(r"epoch results: .*?time=([^,]+?),", log)]
+    state = torch.load(out / "exp" / f"{epochs}epoch.pth", map_location="cpu", weights_only=True)
+    return {"wall": wall, "train": sum(epoch_times), "state": state}
+
+
+def aecomp_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
+    conf = {"frontend": {"name": "espnet_enh", "conf": MODEL}, "downstream": {"name": "none"},
+            "paradigm": {"name": "cascade", "conf": {"ae_epochs": epochs, "ca_epochs": 0, "signal_loss": "si_snr"}},
+            "data": {"batch_size": 16, "num_workers": 0, "preload": False},
+            "optim": {"name": "adam", "conf": {"lr": 0.001}}, "trainer": {"grad_clip": 5.0, "keep_nbest": 1}}
+    out.mkdir(parents=True)
+    (out / "conf.yaml").write_text(yaml.safe_dump(conf))
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(VENV_BIN / "aecomp"), "train", "--config", str(out / "conf.yaml"), "--train_data",
+                           str(train), "--valid_data", str(valid), "--out_dir", str(out / "exp")],
+                          capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"aecomp train failed:\n{proc.stderr[-3000:]}")
+    history = json.loads((out / "exp" / "history.json").read_text())
+    last = torch.load(out / "exp" / "checkpoints" / f"ep{epochs:03d}.pt", map_location="cpu", weights_only=True)
+    state = {k[len("frontend."):]: v for k, v in last["model"].items() if k.startswith("frontend.")}
+    return {"wall": wall, "train": sum(h["seconds"] for h in history), "state": state}
+
+
+@torch.no_grad()
+def valid_si_snr(state: dict, valid: Path) -> float:
+    from aecomp import registry
+    from aecomp.losses.signal import si_snr
+
+    fe = registry.build("frontend", {"name": "espnet_enh", "conf": MODEL})
+    fe.load_state_dict({k: v for k, v in state.items() if not k.startswith("loss_wrappers")})
+    fe.eval()
+    d = DataDir.load(valid)
+    total = 0.0
+    for u in d.utts:
+        noisy = torch.from_numpy(d.audio(u, 16000))[None]
+        clean = torch.from_numpy(d.audio(u, 16000, "spk1.scp"))[None]
+        n = torch.tensor([noisy.shape[1]])
+        total += float(si_snr(fe(noisy, n), clean, n))
+    return total / len(d.utts)
+
+
+def _seconds(text: str) -> float:
+    total = 0.0
+    for value, unit in re.findall(r"([0-9.]+) (hour|minute|second)", text):
+        total += float(value) * {"hour": 3600, "minute": 60, "second": 1}[unit]
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--utts", type=int, default=480)
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aecomp-bench-") as tmp:
+        tmp = Path(tmp)
+        data = mini_data(tmp, size="default")
+        train = pairs(data, "train", "noise_train", args.utts, tmp / "pairs")
+        valid = pairs(data, "dev", "noise_train", 120, tmp / "pairs")
+        esp = espnet_run(train, valid, tmp / "espnet", args.epochs)
+        ours = aecomp_run(train, valid, tmp / "aecomp", args.epochs)
+        esp_snr, our_snr = valid_si_snr(esp["state"], valid), valid_si_snr(ours["state"], valid)
+    print(f"ESPnet enh_train: {esp['wall']:.1f} s in all, {esp['train']:.1f} s in its epochs, valid SI-SNR "
+          f"{esp_snr:.2f} dB | aecomp: {ours['wall']:.1f} s in all, {ours['train']:.1f} s in its epochs, valid "
+          f"SI-SNR {our_snr:.2f} dB ({args.utts} utterances x {args.epochs} epochs, batches of 16)")
+    print(f"epoch time ratio ESPnet/aecomp: {esp['train'] / ours['train']:.2f}")
+    result("espnet_over_aecomp_wall_time", esp["wall"] / ours["wall"])
+
+
+if __name__ == "__main__":
+    main()

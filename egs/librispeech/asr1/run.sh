@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Speech recognition (LibriSpeech) on ESPnet's ASR model with enhancement front-ends trained for it:
+# the paradigms of seed 000 (clean, noisy, cascade, joint, iterative with per-utterance importance
+# from the ASR loss), WER at clean, 20 ... -5 dB in seen and unseen noise.
+#
+#   ./run.sh                              # everything, on the mini corpus unless LIBRISPEECH is set
+#   LIBRISPEECH=/data/LibriSpeech MUSAN=/data/musan ./run.sh --nj 8 --ngpu 1 \
+#       --data_args "--train_sets 'train-clean-100 train-clean-360'"
+#   ./run.sh --systems "noisy cascade cascade_ssl"   # + the SSL representation loss (seed 001)
+#   ./run.sh --help
+set -euo pipefail
+export AECOMP_RUN_COMMAND="cd egs/librispeech/asr1 && ./run.sh $*"
+
+exec ../../TEMPLATE/aecomp.sh \
+  --systems "clean noisy cascade joint iterative" \
+  --title "Speech recognition: WER across SNRs" \
+  "$@"

@@ -1,0 +1,44 @@
+"""The LibriSpeech recipe end to end on ESPnet's ASR model, with the debug configs (tiny widths, one epoch)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+RECIPE = ROOT / "egs" / "librispeech" / "asr1"
+SYSTEMS = ["clean", "noisy", "cascade", "joint", "iterative", "cascade_ssl"]
+
+
+@pytest.fixture(scope="module")
+def recipe_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("asr1")
+    env = {**os.environ, "AECOMP_MINI": str(tmp / "mini"), "LIBRISPEECH": ""}
+    cmd = ["./run.sh", "--conf_dir", "conf/debug", "--systems", " ".join(SYSTEMS), "--data_args", "--mini_size debug",
+           "--eval_snrs", "5 -5", "--datadir", str(tmp / "data"), "--expdir", str(tmp / "exp"),
+           "--results", str(tmp / "RESULTS.md")]
+    proc = subprocess.run(cmd, cwd=RECIPE, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return tmp, proc
+
+
+def test_asr_recipe_outputs(recipe_run):
+    tmp, _ = recipe_run
+    for system in SYSTEMS:
+        model = tmp / "exp" / system / "seed1"
+        assert (model / "model.pt").is_file() and (model / "bpe.model").is_file()
+        assert (model / "labels.txt").read_text().splitlines()[0] == "<blank>"
+    # systems that start from noisy's recogniser share its tokenizer
+    assert (tmp / "exp" / "joint" / "seed1" / "labels.txt").read_text() == \
+        (tmp / "exp" / "noisy" / "seed1" / "labels.txt").read_text()
+    result = (tmp / "exp" / "noisy" / "seed1" / "eval" / "seen_snr-5" / "result.txt").read_text()
+    assert "Scores: (#C #S #D #I)" in result and "REF:" in result and "WER" in result.splitlines()[-1]
+    with open(tmp / "exp" / "results.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["metric"] == "wer"]
+    assert len(rows) == len(SYSTEMS) * 5 and all(float(r["value"]) >= 0 for r in rows)
+    md = (tmp / "RESULTS.md").read_text()
+    assert "**wer** (lower is better)" in md and "| cascade_ssl |" in md
