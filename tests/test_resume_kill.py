@@ -84,13 +84,18 @@ def test_preemption_signal_saves_exits_75_and_the_rerun_resumes_exactly(mini_dat
     ref = tmp_path / "ref"
     subprocess.run(train_cmd(mini_data, config, ref), env=env, check=True, capture_output=True)
     out = tmp_path / "preempted"
-    for sig, after_epoch in ((signal.SIGUSR1, 1), (signal.SIGTERM, 2)):
+    for sig, epoch in ((signal.SIGUSR1, 2), (signal.SIGTERM, 3)):
         proc = subprocess.Popen(train_cmd(mini_data, config, out), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 120
-        while global_step(out) < after_epoch * STEPS_PER_EPOCH and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)  # now inside the next epoch
+        # The trainer logs every step here (8 per epoch); signal it after the first step of `epoch`,
+        # so the signal lands mid-epoch whatever the machine's speed.
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if re.search(rf"epoch {epoch}/4 \[[^]]*\]: 1/\d+ steps", line):
+                break
+        else:
+            raise AssertionError("no step log of epoch %d:\n%s" % (epoch, "".join(seen)[-2000:]))
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 75, err[-2000:]

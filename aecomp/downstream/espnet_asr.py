@@ -111,7 +111,7 @@ class ESPnetASR(Downstream):
     # -- training -------------------------------------------------------------------------
     def forward(self, wav, lengths, targets, target_lengths) -> torch.Tensor:
         """Per-utterance loss ``[B]`` of ``wav [B, T]`` against token ids ``targets [B, L]`` (pad -1)."""
-        enc, enc_lens = self.model.encode(wav, lengths)
+        enc, enc_lens = self._encode(wav, lengths)
         loss = torch.zeros(wav.shape[0], device=wav.device)
         if self.ctc_weight > 0:
             logp = self.model.ctc.log_softmax(enc).transpose(0, 1)  # [N, B, V]
@@ -128,10 +128,18 @@ class ESPnetASR(Downstream):
             loss = loss + (1 - self.ctc_weight) * att
         return loss
 
+    def _encode(self, wav: torch.Tensor, lengths: torch.Tensor):
+        """ESPnet's encoder on a batch sorted longest first (its RNN encoders pack sequences and need
+        that), returned in the batch's own order: ``enc [B, N, D]``, ``enc_lens [B]``."""
+        order = torch.argsort(lengths, descending=True)
+        enc, enc_lens = self.model.encode(wav[order], lengths[order])
+        inverse = torch.argsort(order)
+        return enc[inverse], enc_lens[inverse]
+
     # -- decoding and scoring -----------------------------------------------------------
     @torch.no_grad()
     def decode(self, wav: torch.Tensor, lengths: torch.Tensor) -> List[str]:
-        enc, enc_lens = self.model.encode(wav, lengths)
+        enc, enc_lens = self._encode(wav, lengths)
         if self.decoding == "ctc_greedy":
             best = self.model.ctc.argmax(enc)  # [B, N]
             out = []
