@@ -4,7 +4,7 @@
 # Options are passed to every recipe's run.sh, e.g.  ./run_all.sh --seeds "1 2 3"
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-recipes=(egs/speech_commands/scr1)
+recipes=(egs/speech_commands/scr1 egs/librispeech/asr1)
 
 mkdir -p "$root/results"
 summary="$root/results/RESULTS.md"
