@@ -65,7 +65,7 @@ def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
     out.mkdir(parents=True)
     (out / "enh.yaml").write_text(yaml.safe_dump(conf))
     args = [sys.executable, "-m", "espnet2.bin.enh_train", "--config", str(out / "enh.yaml"), "--ngpu", "0",
-            "--use_preprocessor", "false", "--output_dir", str(out / "exp")]
+            "--output_dir", str(out / "exp")]
     for tag, d in (("train", train), ("valid", valid)):
         shape = out / f"{tag}_shape"
         durs = DataDir.load(d).durations()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,20 @@ def test_write_is_atomic_and_refuses_bad_tables(tmp_path, good):
         write_datadir(good, {"wav.scp": {"a": "/does/not/exist.wav"}, "text": {"a": "x"}})
     assert (good / "text").read_text() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".d.")], "temporary folder left behind"
+
+
+def test_atomic_outputs_get_the_permissions_of_a_plain_write(tmp_path):
+    from aecomp.fs import atomic_dir, atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+        with atomic_dir(tmp_path / "d") as d:
+            (d / "f").write_text("y")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o755
 
 
 def _corrupt(good, name, text):
