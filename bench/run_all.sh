@@ -11,8 +11,10 @@ declare -A figure
 for b in "${benches[@]}"; do
   echo "=== bench/$b.py"
   start=$SECONDS
-  out=$($py "$b.py" 2>/dev/null | tee /dev/stderr)
-  figure[$b]="$(echo "$out" | tail -1) ($((SECONDS - start)) s)"
+  log=$(mktemp)
+  $py "$b.py" 2>"$log.err" | tee "$log" || { echo "bench/$b.py failed:"; tail -20 "$log.err"; exit 1; }
+  figure[$b]="$(tail -1 "$log") ($((SECONDS - start)) s)"
+  rm -f "$log" "$log.err"
 done
 echo
 echo "| benchmark | figure |"
