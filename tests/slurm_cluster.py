@@ -72,8 +72,9 @@ def _wait_gone(pids: list[int], timeout: float) -> list[int]:
 class SlurmCluster:
     """munged + slurmctld + slurmd on this machine, configured in a fresh temporary folder."""
 
-    def __init__(self, start_timeout: float = 60.0, cred_expire: int = 5):
+    def __init__(self, start_timeout: float = 60.0, cred_expire: int = 5, message_timeout: int = 10):
         self.start_timeout = start_timeout
+        self.message_timeout = message_timeout  # seconds a client waits for the controller (Slurm's default: 10)
         self.cred_expire = cred_expire  # also how long a requeued job waits before it starts again
         self.root: Path | None = None
         self.host = socket.gethostname().split(".")[0]
@@ -191,6 +192,7 @@ ReturnToService=2
 JobRequeue=1
 MinJobAge=60
 KillWait=5
+MessageTimeout={self.message_timeout}
 NodeName={self.host} NodeAddr=127.0.0.1 {node} State=UNKNOWN
 PartitionName={self.partition} Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
 """)

@@ -2,7 +2,8 @@
 # Run a command as a Slurm job (array), wait for it, and report like local.sh.
 #
 # Usage: slurm.sh [--config conf/slurm.conf] [--gpu N] [--mem M] [--time T] [--num_nodes N]
-#                 [--max_jobs_run K] [--signal_seconds S] [--dry_run true] [JOB=1:N] LOG COMMAND...
+#                 [--max_jobs_run K] [--signal_seconds S] [--cancel_timeout S] [--dry_run true]
+#                 [JOB=1:N] LOG COMMAND...
 #
 # With JOB=1:N, ONE job array is submitted (sbatch --array=1-N%K); task i runs
 # COMMAND with the string "JOB" in LOG and COMMAND replaced by i. Without JOB=,
@@ -30,7 +31,9 @@
 # itself is ending, e.g. scancel, is never requeued). Processes started by a
 # task ignore SIGUSR1/SIGTERM unless they install a handler (as the trainer
 # does), so the shells between the task and the trainer survive the signal.
-# Ctrl-C (or SIGTERM) on slurm.sh cancels the submitted job.
+# Ctrl-C (or SIGTERM) on slurm.sh cancels the submitted job at once, even while the controller
+# is slow to answer; scancel gets --cancel_timeout seconds (15), after which slurm.sh says that the
+# job may still run and exits 130 all the same. A second Ctrl-C exits without waiting.
 # --dry_run true writes the batch script and prints the sbatch command only.
 set -u
 
@@ -39,11 +42,12 @@ config=conf/slurm.conf
 max_jobs_run=""
 signal_seconds=300
 max_requeues=20
+cancel_timeout=15
 dry_run=false
 names=(); declare -A given=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --config|--max_jobs_run|--signal_seconds|--max_requeues|--dry_run)
+    --config|--max_jobs_run|--signal_seconds|--max_requeues|--cancel_timeout|--dry_run)
       [ $# -ge 2 ] || { echo "$me: option $1 needs a value" >&2; exit 1; }
       v=${1#--}; printf -v "$v" '%s' "$2"; shift 2 ;;
     --*=*) echo "$me: write options as '--name value', not $1" >&2; exit 1 ;;
@@ -226,20 +230,51 @@ for c in "${submit[0]}" squeue scancel; do
     exit 1
   fi
 done
-if ! jobid=$("${submit[@]}" --parsable "${flags[@]}" "$script" 2> "$qdir/$name.sbatch.err"); then
-  echo "$me: submission failed: $(q "${submit[@]}" --parsable "${flags[@]}")$script" >&2
-  sed 's/^/    /' "$qdir/$name.sbatch.err" >&2
-  echo "$me: check the command, partition, gres, memory and time lines of $config for this cluster" >&2
-  exit 1
-fi
-jobid=${jobid%%;*}
-rm -f "$qdir/$name.sbatch.err"
+# Every Slurm client call from here on runs in the background and the script waits for it with
+# the 'wait' builtin: bash runs a trap only once the foreground command has ended, and a busy
+# controller can keep squeue or scancel waiting for many seconds. 'wait' returns as soon as a
+# trapped signal arrives, so Ctrl-C is acted on at once whatever the controller is doing.
+tmp=$(mktemp "${TMPDIR:-/tmp}/slurm.sh.XXXXXX") || exit 1
+jobid=""; bg=""
+client() {  # client CMD...: run a Slurm client command in the background; output in $tmp, status in $?
+  "$@" > "$tmp" 2>&1 < /dev/null &
+  bg=$!
+  wait "$bg"
+}
+stop_background() { [ -z "$bg" ] || kill "$bg" 2> /dev/null; }
 cancel() {
-  echo "$me: interrupted; cancelling Slurm job $jobid" >&2
-  scancel "$jobid"
+  trap 'echo "$me: interrupted again; not waiting for scancel" >&2; exit 130' INT TERM
+  if [ -z "$jobid" ] && [ -n "$bg" ]; then  # interrupted while submitting: learn the id if sbatch gets one
+    wait "$bg" 2> /dev/null && jobid=$(head -n 1 "$tmp") && jobid=${jobid%%;*}
+  fi
+  stop_background  # a poll or a pause: neither matters now
+  if [ -z "$jobid" ]; then
+    echo "$me: interrupted before a job was submitted" >&2
+  else
+    echo "$me: interrupted; cancelling Slurm job $jobid" >&2
+    # bounded: scancel's own retries can outlast the patience of whoever pressed Ctrl-C
+    timeout -k 2 "$cancel_timeout" scancel "$jobid" > "$tmp" 2>&1 < /dev/null &
+    bg=$!
+    wait "$bg"; rc=$?
+    if [ "$rc" -ne 0 ]; then
+      if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then why="the Slurm controller did not answer within $cancel_timeout s"
+      else why="scancel failed: $(tr '\n' ' ' < "$tmp" | sed 's/ *$//')"; fi
+      echo "$me: could not cancel Slurm job $jobid ($why); it may still run: cancel it with 'scancel $jobid'" >&2
+    fi
+  fi
+  rm -f "$tmp"
   exit 130
 }
 trap cancel INT TERM
+trap 'rm -f "$tmp"' EXIT
+
+if ! client "${submit[@]}" --parsable "${flags[@]}" "$script"; then
+  echo "$me: submission failed: $(q "${submit[@]}" --parsable "${flags[@]}")$script" >&2
+  sed 's/^/    /' "$tmp" >&2
+  echo "$me: check the command, partition, gres, memory and time lines of $config for this cluster" >&2
+  exit 1
+fi
+jobid=$(head -n 1 "$tmp"); jobid=${jobid%%;*}
 if $array; then
   echo "$me: Slurm job $jobid, tasks $first..$last${max_jobs_run:+ ($max_jobs_run at a time)}; logs $log_tmpl"
 else
@@ -253,18 +288,19 @@ final=" BOOT_FAIL CANCELLED COMPLETED DEADLINE FAILED NODE_FAIL OUT_OF_MEMORY PR
 declare -A state_of=()
 waited=0; errors=0
 while :; do
-  if states=$(squeue -h -r -t all -j "$jobid" -o "%K %T" 2>&1); then
+  if client squeue -h -r -t all -j "$jobid" -o "%K %T"; then
     errors=0; busy=false; state_of=()
     while read -r task st; do
       [ -n "${st:-}" ] || continue
       [ "$task" != N/A ] || task=$first
       state_of[$task]=$st
       [[ $final == *" $st "* ]] || busy=true
-    done <<< "$states"
+    done < "$tmp"
     $busy || break
-  elif [[ $states == *"Invalid job id"* ]]; then
+  elif grep -q "Invalid job id" "$tmp"; then
     break
   else  # the controller may be restarting: keep trying for an hour
+    states=$(tr '\n' ' ' < "$tmp")
     [ "$errors" -gt 0 ] || failing_since=$SECONDS
     errors=$((errors + 1))
     if [ $((SECONDS - failing_since)) -gt 3600 ]; then
@@ -274,7 +310,7 @@ while :; do
     [ $((errors % 10)) -ne 1 ] || echo "$me: squeue failed ($states); still waiting for Slurm job $jobid" >&2
   fi
   pause=$(( waited / 10 + 1 < 10 ? waited / 10 + 1 : 10 ))  # poll often at first, then every 10 s
-  sleep "$pause" & wait $!
+  client sleep "$pause"
   waited=$((waited + pause))
 done
 trap - INT TERM
