@@ -234,6 +234,7 @@ downstream: {name: kws_cnn, conf: {channels: [2, 4], time_steps: 2, dropout: 0.3
 paradigm: {name: joint, conf: {ae_epochs: 1, joint_epochs: 2}}
 data: {batch_size: 8, num_workers: 0, preload: true}
 scheduler: {name: cosine}
+trainer: {log_interval: 1}
 """
 
 
