@@ -76,6 +76,15 @@ def slurm_sh(cluster, *args, cwd, config=CONF, timeout=120, check=None):
     return proc
 
 
+def interruptible() -> None:
+    """SIGINT back to its default in the child, as for a command started from a terminal.
+
+    A test run started in the background by a non-interactive shell (``tools/test.sh &``, nohup, some CI
+    runners) has SIGINT ignored, every child inherits that, and bash can neither trap nor reset a signal
+    ignored on entry: slurm.sh would never see the Ctrl-C this test sends (issue 20)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def background():
     """Starts slurm.sh without waiting for it; whatever still runs at the end of the test is killed."""
@@ -83,7 +92,7 @@ def background():
 
     def start(cluster, *args, cwd, config=CONF):
         p = subprocess.Popen([str(SLURM), "--config", str(config), *map(str, args)], cwd=cwd, env=cluster.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
         started.append(p)
         return p
 
@@ -307,11 +316,12 @@ def test_cancelled_trainer_is_not_requeued(cluster, tmp_path, background):
     assert "checkpoint saved" in text and "second run" not in text and "requeued" not in text
 
 
-def test_interrupting_slurm_sh_cancels_the_job(cluster, tmp_path, background):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_slurm_sh_cancels_the_job(cluster, tmp_path, background, sig):
     p = background(cluster, "JOB=1:2", tmp_path / "log.JOB", "bash", "-c", "echo started; sleep 60", cwd=tmp_path)
     wait_for(log_says(tmp_path / "log.1", "started"), what="task 1")
     first = job_id(p.stdout.readline())
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     _, err = p.communicate(timeout=120)  # guards against a hang only
     assert p.returncode == 130 and f"cancelling Slurm job {first}" in err and "could not cancel" not in err
     wait_for(lambda: not active_jobs(cluster), timeout=120, what="the cancelled tasks to end")
@@ -348,7 +358,7 @@ def test_interrupt_is_acted_on_while_the_controller_does_not_answer(tmp_path):
         c.env["PATH"] = f"{UTILS}:{c.env['PATH']}"
         p = subprocess.Popen([str(SLURM), "--config", str(CONF), "--cancel_timeout", "3", "JOB=1:2", str(tmp_path / "log.JOB"),
                               "bash", "-c", "echo started; sleep 60"], cwd=tmp_path, env=c.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
         ctld = c._pid("slurmctld")
         try:
             wait_for(log_says(tmp_path / "log.1", "started"), what="task 1")

@@ -34,6 +34,8 @@
 # Ctrl-C (or SIGTERM) on slurm.sh cancels the submitted job at once, even while the controller
 # is slow to answer; scancel gets --cancel_timeout seconds (15), after which slurm.sh says that the
 # job may still run and exits 130 all the same. A second Ctrl-C exits without waiting.
+# Started in the background by a non-interactive shell (nohup ./run.sh &), slurm.sh has SIGINT
+# ignored from the start, and bash can neither trap nor reset that: send it SIGTERM instead.
 # --dry_run true writes the batch script and prints the sbatch command only.
 set -u
 
@@ -186,13 +188,19 @@ set -m
 child=$!
 set +m
 forward() {
+  signalled=true
   echo "# $(date '+%F %T') received SIG$1; passed on to the command" >> "$log"
   kill -s "$1" -- "-$child" 2>/dev/null
 }
 trap 'forward USR1' USR1
 trap 'forward TERM' TERM
-while kill -0 "$child" 2>/dev/null; do wait "$child"; done  # wait returns early for each signal
-wait "$child"; rc=$?
+# 'wait' returns 128+N when signal N's trap runs, also after the command has ended (Slurm signals
+# every process of the job, so the command may exit first): wait again until no trap ran.
+while :; do
+  signalled=false
+  wait "$child"; rc=$?
+  $signalled || break
+done
 elapsed=$((SECONDS - start))
 note=""
 if [ "$rc" -eq 75 ]; then
