@@ -251,8 +251,9 @@ def check_datadir(path: str | Path, check_audio: bool = False, sample_rate: Opti
     ``segments``), that ``spk2utt`` agrees with ``utt2spk``, that no
     transcript is empty, and that audio files named in ``wav.scp`` exist. With
     ``check_audio``, every audio entry is also read and checked: decodable,
-    finite samples, not silent; another sample rate than ``sample_rate`` and
-    several channels are reported as fix-ups (``fatal=False``).
+    as long as its header announces (WAV, FLAC), finite samples, not silent;
+    another sample rate than ``sample_rate`` and several channels are
+    reported as fix-ups (``fatal=False``).
     """
     path = Path(path)
     if not path.is_dir():
@@ -311,14 +312,20 @@ def _check_audio_entry(file: Path, lineno: int, key: str, spec: str, read: bool,
         return [Problem(str(file), lineno, f"'{key}': audio file {spec} is empty (0 bytes)")]
     if not read:
         return []
-    from aecomp.audio.io import audio_info, read_audio_native
+    from aecomp.audio.io import announced_frames, audio_info, decodable_frames, read_audio_native
 
+    announced = announced_frames(spec) if is_path else None
     try:
         channels = audio_info(spec)[2] if is_path else 1
         wav, rate = read_audio_native(spec)
     except (AudioError, RuntimeError) as exc:
+        held = decodable_frames(spec) if announced else None
+        if held is not None and held < announced:
+            return [_truncated(file, lineno, key, spec, announced, held)]
         reason = exc if isinstance(exc, AudioError) else f"cannot read audio {spec}: {exc}"
         return [Problem(str(file), lineno, f"'{key}': {reason}")]
+    if announced and len(wav) < announced:  # libsndfile reads what a cut WAV holds without complaint
+        return [_truncated(file, lineno, key, spec, announced, len(wav))]
     out = []
     if len(wav) == 0:
         out.append(Problem(str(file), lineno, f"'{key}': audio has no samples"))
@@ -333,6 +340,11 @@ def _check_audio_entry(file: Path, lineno: int, key: str, spec: str, read: bool,
         out.append(Problem(str(file), lineno, f"'{key}': {channels} channels; averaged to mono when loaded",
                            fatal=False))
     return out
+
+
+def _truncated(file: Path, lineno: int, key: str, spec: str, announced: int, held: int) -> Problem:
+    return Problem(str(file), lineno, f"'{key}': {spec} is truncated: header announces {announced} samples, "
+                                      f"file holds {held}; copy or convert it again from the source")
 
 
 def _check_sorted(file: Path) -> List[Problem]:
