@@ -171,3 +171,29 @@ def test_max_seconds_crops_a_paired_set_identically(mini_data, tmp_path):
     assert item["noisy"].shape == (8000,)
     assert np.array_equal(item["noisy"], whole["noisy"][start:start + 8000])
     assert np.array_equal(item["clean"], whole["clean"][start:start + 8000])
+
+
+def test_a_malformed_evalset_is_refused_before_it_is_moved_into_place(mini_data, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import aecomp.data.evalsets as evalsets
+    from aecomp.data.datadir import DataDirError
+
+    test = DataDir.load(mini_data / "test")
+    first = test.utts[0]
+    real_write = evalsets.write_audio
+
+    def write_first_empty(path, wav, sample_rate):  # a mixture that came out as a 0-byte file
+        if Path(path).name == f"{first}.flac":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_bytes(b"")
+        else:
+            real_write(path, wav, sample_rate)
+
+    monkeypatch.setattr(evalsets, "write_audio", write_first_empty)
+    with pytest.raises(DataDirError) as err:
+        make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [0], tmp_path, 16000, seed=1)
+    message = str(err.value)
+    assert f"{tmp_path / 'seen_snr0' / 'wav.scp'}:1: '{first}'" in message and "is empty (0 bytes)" in message
+    assert f"evaluation set {tmp_path / 'seen_snr0'} was not written" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean"]  # no set, no temporary folder

@@ -231,16 +231,22 @@ def write_datadir(path: str | Path, tables: Mapping[str, Mapping[str, object]]) 
     if "wav.scp" not in tables:
         raise ValueError(f"{path}: a data directory needs wav.scp")
     with atomic_dir(path) as tmp:
-        for name, table in tables.items():
-            write_table(tmp / name, table)
-        if "utt2spk" in tables:
-            write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
-        problems = [p for p in check_datadir(tmp) if p.fatal]
-        if problems:
-            for p in problems:
-                p.file = p.file.replace(str(tmp), str(path))
-            raise DataDirError(problems, hint="(nothing was written)")
+        write_checked_tables(tmp, path, tables, hint="(nothing was written)")
     return path
+
+
+def write_checked_tables(tmp: Path, path: Path, tables: Mapping[str, Mapping[str, object]], hint: str) -> None:
+    """Write ``tables`` (and ``spk2utt``) into ``tmp``, the temporary directory that becomes ``path``,
+    and check it; fatal problems raise :class:`DataDirError` (files named as under ``path``, then ``hint``)."""
+    for name, table in tables.items():
+        write_table(tmp / name, table)
+    if "utt2spk" in tables:
+        write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
+    problems = [p for p in check_datadir(tmp) if p.fatal]
+    if problems:
+        for p in problems:
+            p.file = p.file.replace(str(tmp), str(path))
+        raise DataDirError(problems, hint=hint)
 
 
 def check_datadir(path: str | Path, check_audio: bool = False, sample_rate: Optional[int] = None) -> List[Problem]:
