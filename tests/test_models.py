@@ -121,6 +121,8 @@ def test_importance_cap_holds_with_mean_one(scheme, losses, cap):
 def test_importance_cap_below_one_is_refused():
     with pytest.raises(ValueError, match="max_weight must be >= 1"):
         importance_weights(torch.tensor([0.1, 3.0]), "softmax", max_weight=0.8)
+    with pytest.raises(ValueError, match="round1-ae: max_weight must be >= 1"):  # when the config is read
+        system("iterative", max_weight=0.5)
 
 
 def test_keyword_cnn_per_sample_loss_and_decode():
