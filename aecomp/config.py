@@ -60,7 +60,9 @@ class DataConf:
     p_clean: float = 0.1
     #: read all training audio into memory once (fast for small corpora)
     preload: bool = False
-    #: crop training utterances longer than this (seconds); 0 keeps them whole
+    #: crop training utterances longer than this (seconds) to a random segment of this length, drawn
+    #: anew every epoch (input and clean reference alike; the label or transcript is kept whole, so
+    #: use it where a segment still carries the target); counted in the log; 0 keeps them whole
     max_seconds: float = 0.0
     #: seed of the fixed noisy validation set
     valid_seed: int = 777

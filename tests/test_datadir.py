@@ -131,6 +131,25 @@ def test_audio_checks(good, tmp_path):
     assert "1 file(s) fixed up when loaded (resampled to 16000 Hz when loaded)" in proc.stderr
 
 
+def test_truncated_wav_and_flac_are_reported(good, tmp_path):
+    noise = np.random.default_rng(0).uniform(-0.3, 0.3, 16000).astype(np.float32)  # 1 s
+    cut_wav = write_wav(tmp_path / "cut.wav", noise)
+    cut_wav.write_bytes(cut_wav.read_bytes()[:44 + 200])           # header + 200 bytes = 100 samples
+    cut_flac = write_wav(tmp_path / "cut.flac", noise)
+    cut_flac.write_bytes(cut_flac.read_bytes()[:cut_flac.stat().st_size // 2])
+    lines = (good / "wav.scp").read_text().splitlines()
+    lines[0], lines[2] = f"spk1-utt1 {cut_wav}", f"spk2-utt1 {cut_flac}"
+    (good / "wav.scp").write_text("\n".join(lines) + "\n")
+    proc = run_cli("validate", str(good), check=False)
+    assert proc.returncode == 1 and "OK" not in proc.stderr
+    out = proc.stdout.splitlines()
+    assert f"{good}/wav.scp:1: 'spk1-utt1': {cut_wav} is truncated: header announces 16000 samples, file holds 100" \
+        in out[0]
+    assert f"{good}/wav.scp:3: 'spk2-utt1': {cut_flac} is truncated: header announces 16000 samples, file holds" \
+        in out[1]
+    assert 0 < int(out[1].split("file holds ")[1].split(";")[0]) < 16000 and len(out) == 2
+
+
 def test_fix_ups_are_counted_not_fatal(good, tmp_path):
     lines = (good / "wav.scp").read_text().splitlines()
     stereo = write_wav(tmp_path / "st.wav", __import__("numpy").stack([tone(), tone()], axis=1))

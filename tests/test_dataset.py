@@ -133,3 +133,67 @@ def test_short_noise_is_looped_and_counted(mini_data, tmp_path, caplog):
     make_evalsets(DataDir.load(mini_data / "test"), {"hiss": noise}, [0], tmp_path / "eval", 16000)
     assert "noise looped for 20 of 20 utterances" in caplog.text
     assert (tmp_path / "eval" / "hiss_snr0" / "mix.tsv").read_text().splitlines()[1].endswith("\t1")
+
+
+def test_max_seconds_crops_instead_of_dropping(mini_data, caplog):
+    import logging
+
+    data = DataDir.load(mini_data / "train")
+    bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
+    full = AudioDataset(data, 16000, None, bank, p_clean=1.0, seed=3)
+    with caplog.at_level(logging.INFO, logger="aecomp"):
+        cropped = AudioDataset(data, 16000, None, bank, p_clean=1.0, seed=3, max_seconds=0.25)
+    assert len(cropped) == len(full) == len(data.utts)
+    assert f"{len(data.utts)} of {len(data.utts)} utterances are longer than 0.25 s: each is cropped" in caplog.text
+    assert cropped.durations == [0.25] * len(data.utts)
+    batches = BucketBatchSampler(cropped.durations, 0, batch_seconds=0.5).all_batches()  # 1 s each uncropped
+    assert sorted(len(b) for b in batches) == [2] * (len(data.utts) // 2) + [1] * (len(data.utts) % 2)
+    starts = []
+    for epoch in (0, 1, 2):
+        cropped.set_epoch(epoch)
+        item, whole = cropped[4], full[4]["clean"]
+        assert item["noisy"].shape == item["clean"].shape == (4000,)
+        start = next(i for i in range(len(whole) - 4000 + 1) if np.array_equal(whole[i:i + 4000], item["clean"]))
+        assert item["key"] == f"{item['uttid']}@{start}"
+        starts.append(start)
+        assert np.array_equal(cropped[4]["clean"], item["clean"])  # the same (seed, epoch, index), the same crop
+    assert len(set(starts)) > 1, "the crop should move between epochs"
+
+
+def test_max_seconds_crops_a_paired_set_identically(mini_data, tmp_path):
+    test = DataDir.load(mini_data / "test")
+    make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [0], tmp_path, 16000, seed=1)
+    data = DataDir.load(tmp_path / "seen_snr0")
+    full = AudioDataset(data, 16000, seed=2)
+    cropped = AudioDataset(data, 16000, seed=2, max_seconds=0.5)
+    whole, item = full[1], cropped[1]
+    start = int(item["key"].split("@")[1])
+    assert item["noisy"].shape == (8000,)
+    assert np.array_equal(item["noisy"], whole["noisy"][start:start + 8000])
+    assert np.array_equal(item["clean"], whole["clean"][start:start + 8000])
+
+
+def test_a_malformed_evalset_is_refused_before_it_is_moved_into_place(mini_data, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import aecomp.data.evalsets as evalsets
+    from aecomp.data.datadir import DataDirError
+
+    test = DataDir.load(mini_data / "test")
+    first = test.utts[0]
+    real_write = evalsets.write_audio
+
+    def write_first_empty(path, wav, sample_rate):  # a mixture that came out as a 0-byte file
+        if Path(path).name == f"{first}.flac":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_bytes(b"")
+        else:
+            real_write(path, wav, sample_rate)
+
+    monkeypatch.setattr(evalsets, "write_audio", write_first_empty)
+    with pytest.raises(DataDirError) as err:
+        make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [0], tmp_path, 16000, seed=1)
+    message = str(err.value)
+    assert f"{tmp_path / 'seen_snr0' / 'wav.scp'}:1: '{first}'" in message and "is empty (0 bytes)" in message
+    assert f"evaluation set {tmp_path / 'seen_snr0'} was not written" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean"]  # no set, no temporary folder

@@ -98,10 +98,31 @@ def test_importance_temperature_and_cap():
     losses = torch.tensor([0.1, 0.2, 3.0, 0.3])
     sharp, soft = importance_weights(losses, "softmax", 0.5), importance_weights(losses, "softmax", 10.0)
     assert sharp.max() > soft.max() > 1.0
-    capped = importance_weights(losses, "softmax", 0.5, max_weight=2.0)
-    assert float(capped.max()) <= 2.0 + 1e-5 or abs(float(capped.mean()) - 1) < 1e-5
     with pytest.raises(ValueError, match="unknown importance scheme"):
         importance_weights(losses, "entropy")
+
+
+@pytest.mark.parametrize("scheme,losses,cap", [
+    ("softmax", [0.1, 0.2, 3.0, 0.3], 2.0),        # uncapped largest weight 3.91
+    ("softmax", [0.1, 2.9, 3.0, 0.3, 0.0], 1.5),    # two weights over, then a third after sharing
+    ("normalized", [0.0, 0.0, 0.0, 4.0], 2.0),      # the uncapped weights are all zero
+    ("rank", [0.1, 0.2, 0.3, 0.4], 1.0),            # a cap of 1 leaves uniform weights
+])
+def test_importance_cap_holds_with_mean_one(scheme, losses, cap):
+    losses = torch.tensor(losses)
+    uncapped = importance_weights(losses, scheme, 0.5)
+    assert float(uncapped.max()) > cap
+    w = importance_weights(losses, scheme, 0.5, max_weight=cap)
+    assert float(w.max()) <= cap + 1e-5
+    assert abs(float(w.mean()) - 1.0) < 1e-5
+    assert (w[losses.argsort()].diff() >= -1e-6).all()      # the order of the losses is kept
+
+
+def test_importance_cap_below_one_is_refused():
+    with pytest.raises(ValueError, match="max_weight must be >= 1"):
+        importance_weights(torch.tensor([0.1, 3.0]), "softmax", max_weight=0.8)
+    with pytest.raises(ValueError, match="round1-ae: max_weight must be >= 1"):  # when the config is read
+        system("iterative", max_weight=0.5)
 
 
 def test_keyword_cnn_per_sample_loss_and_decode():

@@ -23,7 +23,7 @@ paradigm:
   conf: {ae_epochs: 1, ca_epochs: 1, rounds: 1, ae_phase_epochs: 1, ca_phase_epochs: 1}
 data: {batch_size: 8, num_workers: 0, preload: true}
 scheduler: {name: cosine}
-trainer: {save_interval_steps: 1, keep_nbest: 1}
+trainer: {save_interval_steps: 1, keep_nbest: 1, log_interval: 1}
 """
 
 

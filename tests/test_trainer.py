@@ -202,3 +202,21 @@ def test_init_from_another_system(mini_data, reference, tmp_path):
     with pytest.raises(CheckpointError, match="labels.txt differs"):
         (ref.out_dir / "labels.txt").write_text("a\nb\n")
         load_init(t.paradigm, cfg, tmp_path / "x" / "y", labels=["go", "no"])
+
+
+@pytest.mark.parametrize("log_interval,expected", [(3, [3, 6]), (100, [])])
+def test_progress_lines_follow_log_interval(mini_data, tmp_path, monkeypatch, log_interval, expected):
+    import re
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)  # job logs: progress goes to log lines
+    t = make_trainer(mini_data, tmp_path / "exp", log_interval=log_interval)
+    assert len(t.sampler) == 8
+    t.fit()
+    lines = re.findall(r"epoch (\d)/3 \[[\w-]+\]: (\d+)/8 steps", (tmp_path / "exp" / "train.log").read_text())
+    assert lines == [(str(e), str(s)) for e in (1, 2, 3) for s in expected]
+
+
+def test_log_interval_below_one_is_refused(mini_data, tmp_path):
+    with pytest.raises(TrainingError, match="log_interval.*must be >= 1"):
+        make_trainer(mini_data, tmp_path / "exp", log_interval=0)

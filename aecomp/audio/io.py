@@ -87,6 +87,53 @@ def audio_info(spec: str) -> Tuple[int, int, int]:
     return info.frames, info.samplerate, info.channels
 
 
+def announced_frames(path: str) -> Optional[int]:
+    """Samples per channel that the header of a WAV or FLAC file announces.
+
+    WAV: the ``data`` chunk's size over the block size (``fmt `` chunk); FLAC:
+    the total samples of ``STREAMINFO``. ``None`` for other formats, for
+    headers that leave the length open (streamed WAV, FLAC total 0) and for
+    headers too damaged to parse (reading the file reports those).
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+            block = None
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                cid, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+                if cid == b"fmt ":
+                    fmt = f.read(size + size % 2)
+                    block = int.from_bytes(fmt[12:14], "little") if len(fmt) >= 14 else None
+                elif cid == b"data":
+                    return size // block if block and size not in (0, 0xFFFFFFFF) else None
+                else:
+                    f.seek(size + size % 2, os.SEEK_CUR)
+        if head[:4] == b"fLaC" and (head[4] & 0x7F) == 0:  # first metadata block is STREAMINFO
+            info = head[8:12] + f.read(34)
+            if len(info) < 18:
+                return None
+            total = int.from_bytes(info[13:18], "big") & 0xFFFFFFFFF  # low 36 bits
+            return total or None
+    return None
+
+
+def decodable_frames(path: str, chunk: int = 256) -> int:
+    """Samples per channel that decode from the start of ``path`` before the end or a decoder error."""
+    frames = 0
+    try:
+        with sf.SoundFile(path) as f:
+            while True:
+                n = len(f.read(chunk, dtype="float32"))
+                if n == 0:
+                    return frames
+                frames += n
+    except Exception:  # soundfile raises many types for a broken file
+        return frames
+
+
 def resample(wav: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
     """Polyphase resampling of ``wav [T]`` from ``orig_rate`` to ``new_rate``."""
     if orig_rate == new_rate:

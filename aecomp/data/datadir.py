@@ -231,16 +231,22 @@ def write_datadir(path: str | Path, tables: Mapping[str, Mapping[str, object]]) 
     if "wav.scp" not in tables:
         raise ValueError(f"{path}: a data directory needs wav.scp")
     with atomic_dir(path) as tmp:
-        for name, table in tables.items():
-            write_table(tmp / name, table)
-        if "utt2spk" in tables:
-            write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
-        problems = [p for p in check_datadir(tmp) if p.fatal]
-        if problems:
-            for p in problems:
-                p.file = p.file.replace(str(tmp), str(path))
-            raise DataDirError(problems, hint="(nothing was written)")
+        write_checked_tables(tmp, path, tables, hint="(nothing was written)")
     return path
+
+
+def write_checked_tables(tmp: Path, path: Path, tables: Mapping[str, Mapping[str, object]], hint: str) -> None:
+    """Write ``tables`` (and ``spk2utt``) into ``tmp``, the temporary directory that becomes ``path``,
+    and check it; fatal problems raise :class:`DataDirError` (files named as under ``path``, then ``hint``)."""
+    for name, table in tables.items():
+        write_table(tmp / name, table)
+    if "utt2spk" in tables:
+        write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
+    problems = [p for p in check_datadir(tmp) if p.fatal]
+    if problems:
+        for p in problems:
+            p.file = p.file.replace(str(tmp), str(path))
+        raise DataDirError(problems, hint=hint)
 
 
 def check_datadir(path: str | Path, check_audio: bool = False, sample_rate: Optional[int] = None) -> List[Problem]:
@@ -251,8 +257,9 @@ def check_datadir(path: str | Path, check_audio: bool = False, sample_rate: Opti
     ``segments``), that ``spk2utt`` agrees with ``utt2spk``, that no
     transcript is empty, and that audio files named in ``wav.scp`` exist. With
     ``check_audio``, every audio entry is also read and checked: decodable,
-    finite samples, not silent; another sample rate than ``sample_rate`` and
-    several channels are reported as fix-ups (``fatal=False``).
+    as long as its header announces (WAV, FLAC), finite samples, not silent;
+    another sample rate than ``sample_rate`` and several channels are
+    reported as fix-ups (``fatal=False``).
     """
     path = Path(path)
     if not path.is_dir():
@@ -311,14 +318,20 @@ def _check_audio_entry(file: Path, lineno: int, key: str, spec: str, read: bool,
         return [Problem(str(file), lineno, f"'{key}': audio file {spec} is empty (0 bytes)")]
     if not read:
         return []
-    from aecomp.audio.io import audio_info, read_audio_native
+    from aecomp.audio.io import announced_frames, audio_info, decodable_frames, read_audio_native
 
+    announced = announced_frames(spec) if is_path else None
     try:
         channels = audio_info(spec)[2] if is_path else 1
         wav, rate = read_audio_native(spec)
     except (AudioError, RuntimeError) as exc:
+        held = decodable_frames(spec) if announced else None
+        if held is not None and held < announced:
+            return [_truncated(file, lineno, key, spec, announced, held)]
         reason = exc if isinstance(exc, AudioError) else f"cannot read audio {spec}: {exc}"
         return [Problem(str(file), lineno, f"'{key}': {reason}")]
+    if announced and len(wav) < announced:  # libsndfile reads what a cut WAV holds without complaint
+        return [_truncated(file, lineno, key, spec, announced, len(wav))]
     out = []
     if len(wav) == 0:
         out.append(Problem(str(file), lineno, f"'{key}': audio has no samples"))
@@ -333,6 +346,11 @@ def _check_audio_entry(file: Path, lineno: int, key: str, spec: str, read: bool,
         out.append(Problem(str(file), lineno, f"'{key}': {channels} channels; averaged to mono when loaded",
                            fatal=False))
     return out
+
+
+def _truncated(file: Path, lineno: int, key: str, spec: str, announced: int, held: int) -> Problem:
+    return Problem(str(file), lineno, f"'{key}': {spec} is truncated: header announces {announced} samples, "
+                                      f"file holds {held}; copy or convert it again from the source")
 
 
 def _check_sorted(file: Path) -> List[Problem]:

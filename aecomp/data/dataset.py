@@ -91,7 +91,11 @@ class AudioDataset(torch.utils.data.Dataset):
     - otherwise the input is the clean speech.
 
     ``encode_target`` maps a ``text`` value to target ids (None: no targets).
-    Utterances longer than ``max_seconds`` (if > 0) are dropped, and counted in the log.
+    Utterances longer than ``max_seconds`` (if > 0) are cropped to a random
+    ``max_seconds`` segment, drawn like the noise from ``(seed, epoch, index)``;
+    input and clean reference are cut at the same place, the target is kept
+    whole. ``durations`` are the cropped ones (for batching); how many
+    utterances are cropped is logged.
     """
 
     def __init__(self, data: DataDir, sample_rate: int, encode_target: Optional[Callable[[str], List[int]]] = None,
@@ -103,13 +107,14 @@ class AudioDataset(torch.utils.data.Dataset):
         self.paired = data.has("spk1.scp")
         durations = data.durations()
         self.utts = data.utts
-        if max_seconds > 0:
-            keep = [u for u in self.utts if durations[u] <= max_seconds]
-            if len(keep) < len(self.utts):
-                log.warning("%s: dropped %d of %d utterances longer than %.1f s (data.max_seconds)",
-                            data.path, len(self.utts) - len(keep), len(self.utts), max_seconds)
-            self.utts = keep
+        self.max_samples = int(round(max_seconds * sample_rate)) if max_seconds > 0 else 0
         self.durations = [durations[u] for u in self.utts]
+        if max_seconds > 0:
+            n_long = sum(d > max_seconds for d in self.durations)
+            if n_long:
+                log.info("%s: %d of %d utterances are longer than %g s: each is cropped to a random %g s "
+                         "segment (data.max_seconds)", data.path, n_long, len(self.utts), max_seconds, max_seconds)
+            self.durations = [min(d, max_seconds) for d in self.durations]
         self.targets: Dict[str, List[int]] = {}
         self.text = data.get("text")
         if encode_target is not None:
@@ -153,14 +158,19 @@ class AudioDataset(torch.utils.data.Dataset):
         wav = self._read(utt, "wav.scp")
         snr = float("inf")
         key = utt  # names the clean reference's content (for losses that cache it)
+        rng = self.rng(index)
+        crop = slice(None)
+        if self.max_samples and len(wav) > self.max_samples:
+            start = int(rng.integers(len(wav) - self.max_samples + 1))
+            crop, key = slice(start, start + self.max_samples), f"{utt}@{start}"
         if self.paired:
             clean = self._read(utt, "spk1.scp")
             if len(clean) != len(wav):
                 raise DatasetError(f"{self.data.path}: '{utt}' has {len(wav)} samples in wav.scp "
                                    f"but {len(clean)} in spk1.scp")
-            noisy = wav
+            noisy, clean = wav[crop], clean[crop]
         elif self.noise is not None:
-            rng = self.rng(index)
+            wav = wav[crop]
             if rng.random() < self.p_clean:
                 noisy = clean = wav
             else:
@@ -170,9 +180,9 @@ class AudioDataset(torch.utils.data.Dataset):
                                  noise_name=f"{self.noise.data.path} ({noise_id})")
                 noisy, clean = mix.mixture, mix.speech
                 if mix.gain != 1.0:  # scaled down to avoid clipping: another reference signal
-                    key = f"{utt}*{mix.gain:.6f}"
+                    key = f"{key}*{mix.gain:.6f}"
         else:
-            noisy = clean = wav
+            noisy = clean = wav[crop]
         return {"uttid": utt, "noisy": noisy, "clean": clean, "target": self.targets.get(utt, []), "snr": snr,
                 "text": self.text.get(utt, ""), "key": key}
 

@@ -10,7 +10,9 @@ sets of a condition differ only in level. Layout under ``out_dir``::
                             reference, text, utt2spk, utt2dur, meta.json, mix.tsv
 
 ``meta.json`` records condition, SNR, seed and sources; a set whose
-``meta.json`` matches the request is not written again.
+``meta.json`` matches the request is not written again. Each set is made in a
+temporary directory and checked there; only a set without problems is moved
+into place (otherwise :class:`~aecomp.data.datadir.DataDirError`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from aecomp.audio.io import write_audio
 from aecomp.audio.mixing import mix_at_snr
-from aecomp.data.datadir import DataDir, check_datadir, spk2utt_from, write_datadir, write_table
+from aecomp.data.datadir import DataDir, write_checked_tables, write_datadir, write_table
 from aecomp.data.dataset import NoiseBank
 from aecomp.fs import atomic_dir, atomic_write_text
 
@@ -93,19 +95,20 @@ def _mixed_sets(test: DataDir, bank: NoiseBank, condition: str, todo, sample_rat
 
             with ThreadPoolExecutor(max(1, nj)) as pool:
                 rows = list(pool.map(mix_one, range(len(utts))))
-            final = path.resolve()
-            tables: Dict[str, dict] = {
-                "wav.scp": {u: str(final / "wav" / f"{u}.flac") for u in utts},
-                "spk1.scp": {u: (str(final / "wav" / f"{u}.clean.flac") if needs_clean_copy
-                                 else test.tables["wav.scp"][u]) for u in utts},
-            }
-            for name in COPIED:
-                if test.has(name):
-                    tables[name] = test.get(name)
-            for name, table in tables.items():
-                write_table(tmp / name, table)
-            if "utt2spk" in tables:
-                write_table(tmp / "spk2utt", spk2utt_from(tables["utt2spk"]))
+
+            def tables_under(root: Path) -> Dict[str, dict]:
+                tables = {"wav.scp": {u: str(root / "wav" / f"{u}.flac") for u in utts},
+                          "spk1.scp": {u: (str(root / "wav" / f"{u}.clean.flac") if needs_clean_copy
+                                           else test.tables["wav.scp"][u]) for u in utts}}
+                return {**tables, **{name: test.get(name) for name in COPIED if test.has(name)}}
+
+            # checked while the audio lies in the temporary directory, then pointed at the final place
+            write_checked_tables(tmp, path, tables_under(tmp.resolve()),
+                                 hint=f"(evaluation set {path} was not written; check the test set with "
+                                      f"'aecomp validate {test.path}')")
+            final = tables_under(path.resolve())
+            for name in ("wav.scp", "spk1.scp"):
+                write_table(tmp / name, final[name])
             atomic_write_text(tmp / "mix.tsv", "utt\tnoise\tgain\tlooped\n" + "".join(
                 f"{u}\t{n}\t{g:.4f}\t{int(lp)}\n" for u, n, g, lp in rows))
             looped = sum(r[3] for r in rows)
@@ -113,9 +116,6 @@ def _mixed_sets(test: DataDir, bank: NoiseBank, condition: str, todo, sample_rat
                 log.warning("%s: noise looped for %d of %d utterances (recording shorter than the speech)",
                             path, looped, len(rows))
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=1))
-        problems = check_datadir(path)
-        if problems:
-            raise RuntimeError(f"evaluation set {path} came out malformed: {problems[0]}")
         log.info("evaluation set %s: %d utterances at %g dB -> %s", condition, len(utts), snr, path)
         out.append(path)
     return out

@@ -12,7 +12,10 @@ unchanged:
 - ``rank``: proportional to the rank of ``l_i`` (1 = easiest), robust to
   outlier losses.
 
-``max_weight`` caps any single weight (then weights are renormalised).
+``max_weight`` (> 0) caps any single weight while keeping the mean at 1: the
+weights above the cap are set to it and the excess is shared among the
+uncapped weights in proportion to their size, repeated until no weight
+exceeds the cap. A cap below 1 cannot hold with mean 1 and is refused.
 """
 
 from __future__ import annotations
@@ -42,6 +45,31 @@ def importance_weights(losses: torch.Tensor, scheme: str = "softmax", temperatur
         ranks[loss.argsort()] = torch.arange(1, b + 1, dtype=loss.dtype, device=loss.device)
         w = ranks / ranks.mean()
     if max_weight > 0:
-        w = w.clamp(max=max_weight)
-        w = w / w.mean()
+        w = cap_weights(w, max_weight)
     return w.to(losses.dtype)
+
+
+def cap_weights(w: torch.Tensor, max_weight: float) -> torch.Tensor:
+    """Weights ``[B]`` with mean 1 capped at ``max_weight``, the mean kept at 1.
+
+    Weights over the cap are set to it and the total they lose is shared among
+    the uncapped weights in proportion to their size (equally if those are all
+    zero), until none exceeds the cap; at most ``B`` rounds.
+    """
+    if max_weight < 1:
+        raise ValueError(f"importance max_weight must be >= 1 (weights have mean 1), got {max_weight}; "
+                         "use 0 for no cap")
+    w = w.clone()
+    capped = torch.zeros_like(w, dtype=torch.bool)
+    for _ in range(w.numel()):
+        over = (w > max_weight) & ~capped
+        if not over.any():
+            break
+        capped |= over
+        w[capped] = max_weight
+        free = ~capped
+        budget = w.numel() - max_weight * int(capped.sum())
+        total = w[free].sum()
+        if free.any():
+            w[free] = w[free] * (budget / total) if total > 0 else budget / int(free.sum())
+    return w

@@ -58,6 +58,9 @@ class Phase:
             raise ValueError(f"phase {self.name}: importance must be one of {', '.join(SCHEMES)}")
         if self.epochs < 0:
             raise ValueError(f"phase {self.name}: epochs must be >= 0")
+        if 0 < self.max_weight < 1:
+            raise ValueError(f"phase {self.name}: max_weight must be >= 1 (importance weights have mean 1), "
+                             f"or 0 for no cap; got {self.max_weight}")
 
 
 class Paradigm(nn.Module):

@@ -106,6 +106,9 @@ class Trainer:
         if tc.nan_policy not in ("skip", "stop"):
             raise TrainingError(f"{cfg.where('trainer', 'nan_policy')}: must be 'skip' or 'stop', "
                                 f"got '{tc.nan_policy}'")
+        if tc.log_interval < 1:
+            raise TrainingError(f"{cfg.where('trainer', 'log_interval')}: must be >= 1 (steps between "
+                                f"progress lines), got {tc.log_interval}")
         self.schedule = paradigm.schedule()
         self.sampler = BucketBatchSampler(train_set.durations, cfg.data.batch_size, cfg.data.batch_seconds,
                                           shuffle=True, seed=tc.seed, num_replicas=self.dist.world_size,
@@ -159,7 +162,7 @@ class Trainer:
         autocast = torch.autocast("cuda", enabled=True) if self.use_amp else nullcontext()
         params = [p for p in self.paradigm.parameters() if p.requires_grad]
         bar = _progress(len(self.sampler), f"epoch {epoch + 1}/{len(self.schedule)} [{phase.name}]",
-                        enabled=self.dist.is_main)
+                        self.cfg.trainer.log_interval, start=self.state.step_in_epoch, enabled=self.dist.is_main)
         try:
             for batch in loader:
                 batch = batch.to(self.device)
@@ -417,17 +420,19 @@ class Trainer:
 
 
 class _progress:
-    """tqdm on a terminal, a log line every few steps otherwise (job logs)."""
+    """tqdm on a terminal, otherwise a log line (job logs) at every ``every``-th step of the epoch.
 
-    def __init__(self, total: int, desc: str, enabled: bool = True):
-        self.total, self.desc, self.n, self.enabled = total, desc, 0, enabled
+    ``start``: steps of the epoch already done (a resumed run counts on from there).
+    """
+
+    def __init__(self, total: int, desc: str, every: int, start: int = 0, enabled: bool = True):
+        self.total, self.desc, self.n, self.every, self.enabled = total, desc, start, every, enabled
         self.bar = None
-        self.every = max(1, total // 5)
         self.t0 = time.time()
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+            self.bar = tqdm(total=total, initial=start, desc=desc, leave=False, dynamic_ncols=True)
 
     def update(self, stats: Dict[str, float]) -> None:
         self.n += 1
