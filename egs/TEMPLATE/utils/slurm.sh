@@ -183,24 +183,24 @@ start=$SECONDS
 # The command runs in its own process group with SIGUSR1/SIGTERM ignored, so that
 # the shells on the way survive them; a program that handles them (the trainer)
 # installs its own handler. A signal to this script goes to the whole group.
+# The subshell writes the command's exit status itself: when Slurm signals every process of the job,
+# the command may end while this script's 'wait' is being interrupted by its own trap, and 'wait'
+# then reports 128+N instead of the command's status.
+rm -f "$status.rc"
 set -m
-( trap '' USR1 TERM; exec "${cmd[@]}" ) >> "$log" 2>&1 < /dev/null &
+( trap '' USR1 TERM; "${cmd[@]}"; echo $? > "$status.rc" ) >> "$log" 2>&1 < /dev/null &
 child=$!
 set +m
 forward() {
-  signalled=true
   echo "# $(date '+%F %T') received SIG$1; passed on to the command" >> "$log"
   kill -s "$1" -- "-$child" 2>/dev/null
 }
 trap 'forward USR1' USR1
 trap 'forward TERM' TERM
-# 'wait' returns 128+N when signal N's trap runs, also after the command has ended (Slurm signals
-# every process of the job, so the command may exit first): wait again until no trap ran.
-while :; do
-  signalled=false
-  wait "$child"; rc=$?
-  $signalled || break
-done
+while kill -0 "$child" 2>/dev/null; do wait "$child"; done  # wait returns early for each signal
+wait "$child"; rc=$?
+if [ -s "$status.rc" ]; then rc=$(cat "$status.rc"); fi  # absent if the subshell was killed (SIGKILL)
+rm -f "$status.rc"
 elapsed=$((SECONDS - start))
 note=""
 if [ "$rc" -eq 75 ]; then
