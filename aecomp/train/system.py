@@ -107,25 +107,36 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
     gen = torch.Generator().manual_seed(0)
     clean = 0.1 * torch.randn(2, n, generator=gen)
     texts = DUMMY_TEXTS[:2]
-    try:
-        targets = [system.downstream.encode_target(t) for t in texts]
-        width = max(len(t) for t in targets)
-        batch = Batch(["dry-0", "dry-1"], texts, ["dry-0", "dry-1"], clean + 0.05 * torch.randn(2, n, generator=gen),
-                      clean, torch.tensor([n, n * 3 // 4]),
-                      torch.tensor([t + [-1] * (width - len(t)) for t in targets]),
-                      torch.tensor([len(t) for t in targets]), torch.tensor([5.0, float("inf")]))
-        schedule = system.schedule()
-        for phase in dict.fromkeys(schedule):  # distinct phases, in order
+
+    def attempt(section: str, step) -> None:
+        try:
+            step()
+        except AecompError:
+            raise
+        except Exception as exc:
+            raise ConfigError(f"{cfg.where(section)}: the system builds but its {section} fails on a dummy batch "
+                              f"of shape [2, {n}]: {_last_line(exc)}") from exc
+
+    targets = []
+    attempt("downstream", lambda: targets.extend(system.downstream.encode_target(t) for t in texts))
+    width = max(len(t) for t in targets)
+    batch = Batch(["dry-0", "dry-1"], texts, ["dry-0", "dry-1"], clean + 0.05 * torch.randn(2, n, generator=gen),
+                  clean, torch.tensor([n, n * 3 // 4]), torch.tensor([t + [-1] * (width - len(t)) for t in targets]),
+                  torch.tensor([len(t) for t in targets]), torch.tensor([5.0, float("inf")]))
+    with torch.no_grad():  # each module alone first, so that an error names its section
+        attempt("frontend", lambda: system.frontend(batch.noisy, batch.lengths))
+        attempt("downstream", lambda: system.downstream(batch.clean, batch.lengths, batch.targets,
+                                                        batch.target_lengths))
+
+    def train_steps() -> None:
+        for phase in dict.fromkeys(system.schedule()):  # distinct phases, in order
             system.configure(phase)
             loss, _ = system.train_step(batch, phase)
             if loss.requires_grad:
                 loss.backward()  # gradients reach the trainable modules (no optimizer step)
             system.zero_grad(set_to_none=True)
-    except AecompError:
-        raise
-    except Exception as exc:
-        raise ConfigError(f"{cfg.where('paradigm')}: the system builds but fails on a dummy batch of shape "
-                          f"[2, {n}]: {_last_line(exc)}") from exc
+
+    attempt("paradigm", train_steps)
     return system
 
 
