@@ -33,7 +33,7 @@ ones listed.
 
 from __future__ import annotations
 
-from aecomp.errors import AecompError
+from aecomp.errors import AecompError, exception_line
 
 import ast
 import difflib
@@ -42,7 +42,6 @@ import importlib.util
 import inspect
 import logging
 import sys
-import traceback
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -125,7 +124,8 @@ class Registry:
         if cls.__module__ == "aecomp" or cls.__module__.startswith("aecomp."):
             return name
         for ref in self.index()[kind].values():
-            if (ref.module, ref.qualname) == (cls.__module__, cls.__qualname__):
+            if (ref.module, ref.qualname) == (cls.__module__, cls.__qualname__) \
+                    and ref.name.rpartition(":")[2] == name:
                 return ref.name
         return name
 
@@ -450,7 +450,7 @@ def _import_plugin(ref: PluginRef, place: str) -> None:
     except Exception as exc:
         if not ref.dist:
             raise
-        reason = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        reason = exception_line(exc)
         raise RegistryError(
             f"{place}{ref.kind} '{ref.name}' comes from {ref.source}, but its module {ref.module} fails to "
             f"import: {reason}. Fix that package (python -c 'import {ref.module}' shows the traceback) and "

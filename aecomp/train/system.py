@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from aecomp import registry
 from aecomp.config import ConfigError, ExperimentConfig, load_config
-from aecomp.errors import AecompError
+from aecomp.errors import AecompError, exception_line
 from aecomp.fs import atomic_write_text
 
 
@@ -69,13 +69,7 @@ def _build(cfg: ExperimentConfig, kind: str, **injected):
             raise
         raise ConfigError(f"{where}: {exc}") from exc  # e.g. a loss inside the paradigm's conf
     except Exception as exc:
-        raise ConfigError(f"{where}: the {kind} cannot be built from this config: {_last_line(exc)}") from exc
-
-
-def _last_line(exc: BaseException) -> str:
-    import traceback
-
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+        raise ConfigError(f"{where}: the {kind} cannot be built from this config: {exception_line(exc)}") from exc
 
 
 #: transcripts of the dummy batch of :func:`dry_run` (also the dummy training text of vocabularies)
@@ -100,7 +94,7 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
         except AecompError:
             raise
         except Exception as exc:
-            raise ConfigError(f"{cfg.where('downstream')}: its vocabulary cannot be made: {_last_line(exc)}") from exc
+            raise ConfigError(f"{cfg.where('downstream')}: its vocabulary cannot be made: {exception_line(exc)}") from exc
         system = build_system(cfg, vocabulary)
     sr = cfg.data.sample_rate
     n = int(seconds * sr)
@@ -115,7 +109,7 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
             raise
         except Exception as exc:
             raise ConfigError(f"{cfg.where(section)}: the system builds but its {section} fails on a dummy batch "
-                              f"of shape [2, {n}]: {_last_line(exc)}") from exc
+                              f"of shape [2, {n}]: {exception_line(exc)}") from exc
 
     targets = []
     attempt("downstream", lambda: targets.extend(system.downstream.encode_target(t) for t in texts))
