@@ -320,6 +320,9 @@ def test_new_plugin_package_installs_is_listed_and_trains(tmp_path, mini_data):
     run_cli("new-plugin", "acme-front", "--kind", "frontend", cwd=tmp_path)
     again = run_cli("new-plugin", "acme-front", cwd=tmp_path, check=False)
     assert again.returncode == 1 and "acme-front already exists" in again.stderr
+    taken = run_cli("new-plugin", "wiener", cwd=tmp_path, check=False)
+    assert taken.returncode == 1 and "frontend 'wiener' exists already" in taken.stderr
+    assert not (tmp_path / "wiener").exists()
     pkg, site = tmp_path / "acme-front", tmp_path / "site"
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                           "--no-index", "--target", str(site), str(pkg)], capture_output=True, text=True)

@@ -141,6 +141,11 @@ def main(args) -> int:
         raise PluginTemplateError(f"'{args.name}' is not a valid package name: use letters, digits, '_' or '-', "
                                   "starting with a letter (e.g. myfront)")
     module = args.name.replace("-", "_").lower()
+    from aecomp import registry
+
+    if module in registry.names(args.kind):
+        raise PluginTemplateError(f"{args.kind} '{module}' exists already (see 'aecomp list {args.kind}'); "
+                                  "choose another name")
     out = Path(args.out_dir or args.name)
     if out.exists():
         raise PluginTemplateError(f"{out} already exists; choose another name or --out_dir, or remove it")
