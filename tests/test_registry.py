@@ -360,5 +360,5 @@ def test_recipe_checks_every_config_before_the_first_stage(tmp_path):
                           cwd=recipe, env=env, capture_output=True, text=True)
     assert proc.returncode != 0
     assert f"{conf}/train_dsp.yaml:{line} (frontend): unknown frontend 'wienr'" in proc.stderr, proc.stderr[-2000:]
-    assert "stage 0) checking the configs of: noisy dsp" in proc.stdout
+    assert "stage 0) checking the configs of: noisy dsp (" in proc.stdout
     assert "stage 1)" not in proc.stdout and not (tmp_path / "data").exists() and not (tmp_path / "mini").exists()

@@ -58,15 +58,23 @@ mkdir -p "$expdir/log"
 
 # Stage 0, before whichever stage runs first: config mistakes fail in seconds, not after data preparation.
 if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
-  current=0
-  configs=(); for s in $systems; do configs+=("$conf_dir/train_${s}.yaml"); done
-  if grep -q 'SSL_UPSTREAM' "${configs[@]}" && [ ! -f "${SSL_UPSTREAM:-}" ] \
-      && [ "${SSL_UPSTREAM:-}" = "${AECOMP_MINI:-}/upstream/tiny_wavlm.pt" ]; then
-    log "building the tiny SSL upstream the configs name ($SSL_UPSTREAM; stage 1 would build it)"
-    aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
+  current=0; configs=(); to_check=""
+  for s in $systems; do  # systems still to train (a trained one keeps its config.yaml)
+    for seed in $seeds; do
+      [ -f "$expdir/$s/seed$seed/model.pt" ] || { configs+=("$conf_dir/train_${s}.yaml"); to_check+="$s "; break; }
+    done
+  done
+  if [ -z "$to_check" ]; then
+    log "every system is trained: no config to check"
+  else
+    if grep -q 'SSL_UPSTREAM' "${configs[@]}" && [ ! -f "${SSL_UPSTREAM:-}" ] \
+        && [ "${SSL_UPSTREAM:-}" = "${AECOMP_MINI:-}/upstream/tiny_wavlm.pt" ]; then
+      log "building the tiny SSL upstream the configs name ($SSL_UPSTREAM; stage 1 would build it)"
+      aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
+    fi
+    log "checking the configs of: $to_check(build each system, one dummy batch; --check_config false skips)"
+    aecomp check-config --override "$train_args" "${configs[@]}"
   fi
-  log "checking the configs of: $systems (build each system, one dummy batch; --check_config false skips)"
-  aecomp check-config --override "$train_args" "${configs[@]}"
 fi
 
 if run_stage 1; then
