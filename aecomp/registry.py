@@ -38,14 +38,13 @@ from aecomp.errors import AecompError, exception_line
 import ast
 import difflib
 import importlib
-import importlib.util
 import inspect
 import logging
 import sys
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +400,7 @@ def _scan_entry_point(ep) -> Tuple[List[PluginRef], List[str]]:
             r, n = _scan_source(p, _module_name(p, root, module), where, dist)
             refs, notes = refs + r, notes + n
         return refs, notes
-    refs, notes, todo, seen = [], [], [module], set()  # type: List[PluginRef], List[str], List[str], Set[str]
+    refs, notes, todo, seen = [], [], [module], set()
     while todo:
         name = todo.pop()
         found = spec if name == module else _find_spec(name)
