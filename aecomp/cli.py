@@ -15,6 +15,8 @@ from typing import List, Optional
 #: subcommand -> (module under aecomp.bin, one-line help)
 COMMANDS = {
     "list": ("list_plugins", "list every registered plugin by kind"),
+    "check-config": ("check_config", "build each config's system and run it on a dummy batch (seconds)"),
+    "new-plugin": ("new_plugin", "write a working outside plugin package to start from"),
     "prepare": ("prepare", "write Kaldi-style data dirs from a corpus (or build the mini corpus)"),
     "validate": ("validate", "check data dirs and the audio they name; report every problem"),
     "make-evalsets": ("make_evalsets", "write fixed-SNR noisy evaluation sets"),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from aecomp.config import ConfigError, load_config
+from aecomp.errors import AecompError
 from aecomp.train.system import build_system, prepare_vocabulary
 
 from conftest import ROOT, run_cli
@@ -78,6 +79,48 @@ def test_plugin_conf_errors_carry_the_config_location(tmp_path):
 def test_print_config(tmp_path):
     out = run_cli("train", "--config", str(write(tmp_path, BASE)), "--override", "trainer.seed=9", "--print_config")
     assert "seed: 9" in out.stdout and "name: noisy" in out.stdout
+
+
+def test_unknown_plugin_name_names_config_line(tmp_path):
+    path = write(tmp_path, BASE.replace("name: kws_cnn", "name: kws_cnnn"))
+    with pytest.raises(AecompError) as err:
+        build_system(load_config(path), {"labels": ["a", "b"]})
+    assert f"{path}:2 (downstream): unknown downstream 'kws_cnnn'" in str(err.value)
+    assert "Did you mean 'kws_cnn'" in str(err.value)
+
+
+@pytest.mark.parametrize("changes, where, says", [
+    ([("{name: identity}", "{name: unett}")], ":1 (frontend): unknown frontend 'unett'", "Did you mean 'unet'"),
+    ([("{name: identity}", "{name: unet, conf: {n_fft: 64, hop_length: 128, channels: [2, 2]}}"),
+      ("name: noisy\n  conf: {epochs: 2}", "name: cascade\n  conf: {ae_epochs: 1, ca_epochs: 1}")],
+     ":1 (frontend): the system builds but its frontend fails on a dummy batch", "hop_length"),
+    ([("{epochs: 2}", "{epochs: 0}")], ":5 (paradigm): the system builds but its paradigm fails", "no epoch to train"),
+])
+def test_print_config_builds_the_system(tmp_path, changes, where, says):
+    """--print_config and check-config build the system and run it on a dummy batch: a config whose
+    model cannot be built fails (status 1) with its file and line, without a traceback."""
+    text = BASE
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    path = write(tmp_path, text)
+    for args in (["train", "--config", str(path), "--print_config"], ["check-config", str(path)]):
+        out = run_cli(*args, check=False)
+        assert out.returncode == 1 and f"{path}{where}" in out.stderr and says in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr
+
+
+def test_check_config_reports_every_failing_config(tmp_path):
+    good = write(tmp_path, BASE)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("{name: identity}", "{name: unett}").replace("  batch_size: 4", "  bach_size: 4"))
+    worse = tmp_path / "worse.yaml"
+    worse.write_text(BASE.replace("name: noisy", "name: noisyy"))
+    out = run_cli("check-config", str(bad), str(good), str(worse), check=False)
+    assert out.returncode == 1
+    assert f"{bad}:9 (data.bach_size): unknown key 'bach_size'" in out.stderr
+    assert f"{worse}:5 (paradigm): unknown paradigm 'noisyy'" in out.stderr
+    assert f"{good}: builds and runs a dummy batch" in out.stderr and "2 of 3 config(s) failed" in out.stderr
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ import pytest
 from aecomp import registry
 from aecomp.registry import Registry, RegistryError
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 
 def test_builtin_plugins_are_found_without_import():
@@ -81,16 +82,46 @@ def test_register_checks_base_class_and_duplicates(tmp_path):
             pass
 
 
-def _make_plugin_dist(site, plugin_body: str, module: str = "acme_enhancers") -> None:
-    """A real installed distribution (dist-info with an entry point) on a temporary sys.path entry."""
-    (site / module).mkdir(parents=True)
-    (site / module / "__init__.py").write_text("")
-    (site / module / "plugins.py").write_text(textwrap.dedent(plugin_body))
-    info = site / "acme_enhancers-1.0.dist-info"
+def _make_plugin_dist(site, plugin_body: str, module: str = "acme_enhancers", dist: str = "acme-enhancers",
+                      entry: str = "", files=None) -> None:
+    """A real installed distribution (dist-info with an entry point) on a temporary sys.path entry:
+    ``module/plugins.py`` holds ``plugin_body``, ``files`` more modules (path -> source); the entry
+    point is ``acme = <entry or module.plugins>``."""
+    (site / module).mkdir(parents=True, exist_ok=True)
+    for rel, body in {"__init__.py": "", "plugins.py": plugin_body, **(files or {})}.items():
+        (site / module / rel).write_text(textwrap.dedent(body))
+    info = site / f"{dist.replace('-', '_')}-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-enhancers\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[aecomp.plugins]\nacme = {module}.plugins\n")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[aecomp.plugins]\nacme = {entry or module + '.plugins'}\n")
     (info / "RECORD").write_text("")
+
+
+GAIN = '''
+    import torch
+    from aecomp.frontends.base import Frontend
+    from aecomp.registry import register
+
+    @register("frontend", "{name}")
+    class AcmeGain(Frontend):
+        """Multiplies the input by {init} (a test plugin)."""
+        def __init__(self, init: float = {init}):
+            super().__init__()
+            self.gain = torch.nn.Parameter(torch.tensor(init))
+        def forward(self, wav, lengths):
+            return wav * self.gain
+'''
+
+
+def _path_env(site) -> dict:
+    """Environment overrides that put ``site`` first on the module search path."""
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))}
+
+
+def _python(site, script: str) -> subprocess.CompletedProcess:
+    """Run ``script`` in a fresh interpreter with ``site`` on its path."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env={**os.environ, **_path_env(site)},
+                          capture_output=True, text=True)
 
 
 def test_third_party_plugin_from_entry_point(tmp_path):
@@ -116,13 +147,11 @@ def test_third_party_plugin_from_entry_point(tmp_path):
         fe = registry.build("frontend", {"name": "acme_gain", "conf": {"init": 2.0}})
         print(float(fe(torch.ones(1, 4), torch.tensor([4]))[0, 0]))
     ''')
-    env = {"PYTHONPATH": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", script], env={**__import__("os").environ, **env},
-                         capture_output=True, text=True)
+    out = _python(tmp_path, script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["Multiplies the input by a learnt gain (a test plugin).", "2.0"]
-    listed = run_cli("list", "frontend", env=env).stdout
-    assert "acme_gain" in listed and "entry point 'acme'" in listed
+    listed = run_cli("list", "frontend", env=_path_env(tmp_path)).stdout
+    assert "acme_gain" in listed and "distribution acme-enhancers, entry point 'acme'" in listed
 
 
 def test_plugin_with_wrong_base_class_fails_when_used(tmp_path):
@@ -134,8 +163,7 @@ def test_plugin_with_wrong_base_class_fails_when_used(tmp_path):
             """Not a front-end."""
     ''')
     script = "from aecomp import registry; registry.get('frontend', 'acme_bad')"
-    out = subprocess.run([sys.executable, "-c", script], env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)},
-                         capture_output=True, text=True)
+    out = _python(tmp_path, script)
     assert out.returncode != 0 and "must subclass aecomp.frontends.base.Frontend" in out.stderr
 
 
@@ -154,3 +182,183 @@ def test_cli_list_and_help_do_not_import_torch():
         assert f"{kind} (" in out.stdout
     assert "iterative" in out.stdout and "speech_commands" in out.stdout
     assert "usage: aecomp" in run_cli("--help").stdout
+
+
+# -- mistakes in outside plugins: each named, none breaks built-ins or other plugins --------------------
+BUILTIN_CONFIG = """\
+frontend: {name: wiener}
+downstream:
+  name: kws_cnn
+  conf: {channels: [2, 2]}
+paradigm: {name: noisy, conf: {epochs: 1}}
+"""
+
+
+def _config(tmp_path, text: str, name: str = "exp.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_plugin_module_that_fails_to_import(tmp_path):
+    site = tmp_path / "site"
+    _make_plugin_dist(site, "import acme_missing_dependency\n" + textwrap.dedent(GAIN.format(name="acme_gain", init=2.0)))
+    _make_plugin_dist(site, GAIN.format(name="other_gain", init=3.0), module="other_enhancers", dist="other-enhancers")
+    out = _python(site, '''
+        import torch
+        from aecomp import registry
+        from aecomp.registry import RegistryError
+        print(type(registry.build("frontend", "unet")).__name__, type(registry.build("frontend", "other_gain")).__name__)
+        try:
+            registry.get("frontend", "acme_gain")
+        except RegistryError as exc:
+            print(exc)
+    ''')
+    assert out.returncode == 0, out.stderr
+    built, msg = out.stdout.split("\n", 1)
+    assert built == "UNet AcmeGain"  # built-ins and the other package still work
+    for part in ("frontend 'acme_gain'", "distribution acme-enhancers", "entry point 'acme' (acme_enhancers.plugins)",
+                 "group aecomp.plugins", "module acme_enhancers.plugins fails to import",
+                 "ModuleNotFoundError: No module named 'acme_missing_dependency'", "pip uninstall acme-enhancers"):
+        assert part in msg, (part, msg)
+    # a config naming it fails with its place and the reason; one with built-ins only passes
+    env = _path_env(site)
+    bad = run_cli("check-config", _config(tmp_path, BUILTIN_CONFIG.replace("wiener", "acme_gain")), env=env, check=False)
+    assert bad.returncode == 1 and f"{tmp_path}/exp.yaml:1 (frontend): frontend 'acme_gain'" in bad.stderr
+    assert "No module named 'acme_missing_dependency'" in bad.stderr and "Traceback" not in bad.stderr
+    assert run_cli("check-config", _config(tmp_path, BUILTIN_CONFIG, "ok.yaml"), env=env, check=False).returncode == 0
+    assert "acme_gain" in run_cli("list", "frontend", env=env).stdout
+
+
+def test_plugin_package_whose_init_raises_does_not_break_list(tmp_path):
+    _make_plugin_dist(tmp_path, GAIN.format(name="acme_gain", init=2.0),
+                      files={"__init__.py": "raise RuntimeError('broken package init')\n"})
+    listed = run_cli("list", "frontend", env=_path_env(tmp_path), check=False)
+    assert listed.returncode == 0 and "wiener" in listed.stdout and "acme_gain" in listed.stdout, listed.stderr
+    out = _python(tmp_path, "from aecomp import registry; registry.get('frontend', 'acme_gain')")
+    assert "RuntimeError: broken package init" in out.stderr and "distribution acme-enhancers" in out.stderr
+
+
+def test_reexported_class_is_found_by_following_relative_imports(tmp_path):
+    _make_plugin_dist(tmp_path, "from ._impl import AcmeGain\n",
+                      files={"_impl.py": GAIN.format(name="acme_gain", init=2.0)})
+    out = _python(tmp_path, '''
+        import torch
+        from aecomp import registry
+        fe = registry.build("frontend", {"name": "acme_gain", "conf": {"init": 3.0}})
+        print(type(fe).__module__, float(fe(torch.ones(1, 2), torch.tensor([2]))[0, 0]))
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "acme_enhancers._impl 3.0"
+
+
+def test_registration_that_cannot_be_read_statically_warns(tmp_path):
+    _make_plugin_dist(tmp_path, GAIN.format(name="acme_gain", init=2.0)
+                      .replace('@register("frontend", "acme_gain")', 'NAME = "acme_const"\n    @register("frontend", NAME)')
+                      + '''
+    def make_name():
+        return "acme_dynamic"
+
+    @register("frontend", make_name())
+    class AcmeDynamic(Frontend):
+        """Never found without importing."""
+    ''')
+    listed = run_cli("list", "frontend", env=_path_env(tmp_path))
+    assert "acme_const" in listed.stdout  # a module-level string constant is read
+    plugins = tmp_path / "acme_enhancers" / "plugins.py"
+    line = plugins.read_text().splitlines().index('@register("frontend", make_name())') + 1
+    assert f"{plugins}:{line}: class AcmeDynamic is not registered: @register('frontend', make_name())" in listed.stderr
+    assert "distribution acme-enhancers, entry point 'acme'" in listed.stderr
+    assert 'write the kind and the name as literal strings, e.g. @register("frontend", "my_enhancer")' in listed.stderr
+    out = _python(tmp_path, "from aecomp import registry; registry.get('frontend', 'acme_dynamic')")
+    assert "unknown frontend 'acme_dynamic'" in out.stderr and "note: " in out.stderr and "AcmeDynamic" in out.stderr
+
+
+def test_entry_point_naming_a_missing_module(tmp_path):
+    _make_plugin_dist(tmp_path, GAIN.format(name="acme_gain", init=2.0), entry="acme_enhancers.plugin")
+    listed = run_cli("list", "frontend", env=_path_env(tmp_path))
+    assert "wiener" in listed.stdout
+    assert ("distribution acme-enhancers, entry point 'acme' (acme_enhancers.plugin) of group aecomp.plugins: "
+            "module acme_enhancers.plugin not found: check your entry point") in listed.stderr
+
+
+def test_name_clash_with_a_builtin_keeps_the_builtin(tmp_path):
+    _make_plugin_dist(tmp_path, GAIN.format(name="wiener", init=2.0))
+    env = _path_env(tmp_path)
+    listed = run_cli("list", "frontend", env=env)
+    assert "acme-enhancers:wiener" in listed.stdout and "Wiener filter" in listed.stdout
+    assert listed.stderr.count("name clash") == 1
+    assert ("'wiener' stays the built-in one; this one is registered as 'acme-enhancers:wiener': "
+            'write frontend: {name: "acme-enhancers:wiener"}') in listed.stderr
+    assert run_cli("check-config", _config(tmp_path, BUILTIN_CONFIG), env=env).returncode == 0
+    out = _python(tmp_path, '''
+        from aecomp import registry
+        print(type(registry.build("frontend", "wiener")).__module__)
+        print(type(registry.build("frontend", {"name": "acme-enhancers:wiener", "conf": {"init": 2.0}})).__module__)
+        import aecomp.frontends.wiener  # both modules imported: still no clash at registration
+        print(registry.get("frontend", "acme-enhancers:wiener").registered_name)
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["aecomp.frontends.wiener", "acme_enhancers.plugins", "acme-enhancers:wiener"]
+
+
+def test_name_clash_between_two_plugins_first_distribution_wins(tmp_path):
+    _make_plugin_dist(tmp_path, GAIN.format(name="gain", init=2.0), module="zed_enhancers", dist="zed-enhancers")
+    _make_plugin_dist(tmp_path, GAIN.format(name="gain", init=3.0), module="acme_enhancers", dist="acme-enhancers")
+    out = _python(tmp_path, '''
+        from aecomp import registry
+        print(float(registry.build("frontend", "gain").gain), float(registry.build("frontend", "zed-enhancers:gain").gain))
+    ''')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["3.0", "2.0"]
+    assert "'gain' stays the one of distribution acme-enhancers" in out.stderr
+    assert "registered as 'zed-enhancers:gain'" in out.stderr
+
+
+# -- aecomp new-plugin ---------------------------------------------------------------------------------
+def test_new_plugin_package_installs_is_listed_and_trains(tmp_path, mini_data):
+    run_cli("new-plugin", "acme-front", "--kind", "frontend", cwd=tmp_path)
+    again = run_cli("new-plugin", "acme-front", cwd=tmp_path, check=False)
+    assert again.returncode == 1 and "acme-front already exists" in again.stderr
+    taken = run_cli("new-plugin", "wiener", cwd=tmp_path, check=False)
+    assert taken.returncode == 1 and "frontend 'wiener' exists already" in taken.stderr
+    assert not (tmp_path / "wiener").exists()
+    pkg, site = tmp_path / "acme-front", tmp_path / "site"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                          "--no-index", "--target", str(site), str(pkg)], capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr
+    env = _path_env(site)
+    listed = run_cli("list", "frontend", env=env).stdout
+    assert "acme_front  Residual 1-D convolutional enhancer (acme-front plugin).  [distribution acme-front" in listed
+    own_test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(pkg / "tests")],
+                              env={**os.environ, **env}, cwd=tmp_path, capture_output=True, text=True)
+    assert own_test.returncode == 0 and "1 passed" in own_test.stdout, own_test.stdout + own_test.stderr
+    config = pkg / "conf" / "debug" / "train_acme_front.yaml"
+    run_cli("check-config", str(config), env=env)
+    out_dir = tmp_path / "exp" / "acme_front" / "seed1"
+    run_cli("train", "--config", str(config), "--train_data", str(mini_data / "train"), "--valid_data",
+            str(mini_data / "dev"), "--noise", str(mini_data / "noise_train"), "--out_dir", str(out_dir), env=env)
+    assert (out_dir / "model.pt").is_file() and "name: acme_front" in (out_dir / "config.yaml").read_text()
+    import json
+    history = json.loads((out_dir / "history.json").read_text())
+    assert len(history) == 2  # the cascade's two phases of one epoch each
+
+
+@pytest.mark.slow
+def test_recipe_checks_every_config_before_the_first_stage(tmp_path):
+    """A config mistake stops run.sh at stage 0, before data preparation, with config:LINE."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    recipe = ROOT / "egs" / "speech_commands" / "scr1"
+    (conf / "train_noisy.yaml").write_text((recipe / "conf" / "debug" / "train_noisy.yaml").read_text())
+    bad = (recipe / "conf" / "debug" / "train_dsp.yaml").read_text().replace("{name: wiener}", "{name: wienr}")
+    (conf / "train_dsp.yaml").write_text(bad)
+    line = bad.splitlines().index("frontend: {name: wienr}") + 1
+    env = {**os.environ, "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
+    proc = subprocess.run(["./run.sh", "--conf_dir", str(conf), "--systems", "noisy dsp", "--datadir",
+                           str(tmp_path / "data"), "--expdir", str(tmp_path / "exp")],
+                          cwd=recipe, env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f"{conf}/train_dsp.yaml:{line} (frontend): unknown frontend 'wienr'" in proc.stderr, proc.stderr[-2000:]
+    assert "stage 0) checking the configs of: noisy dsp (" in proc.stdout
+    assert "stage 1)" not in proc.stdout and not (tmp_path / "data").exists() and not (tmp_path / "mini").exists()

@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--config", help="experiment YAML (see aecomp/config.py for its sections)")
     option(parser, "--override", action="append", default=[], metavar="'a.b=v c.d=w'",
            help="overrides of config keys, YAML values (repeatable)")
-    option(parser, "--print_config", action="store_true", help="print the resolved config and exit")
+    option(parser, "--print_config", action="store_true", help="print the resolved config, build its system and run it on a dummy batch "
+                "(as 'aecomp check-config' does), and exit; non-zero if the system cannot be built")
     option(parser, "--train_data", help="training data directory")
     option(parser, "--valid_data", help="validation data directory")
     option(parser, "--noise", help="noise data directory for on-the-fly corruption")
@@ -47,7 +48,11 @@ def main(args) -> int:
     overrides = [item for chunk in args.override for item in shlex.split(chunk)]
     cfg = load_config(args.config, overrides)
     if args.print_config:
+        from aecomp.train.system import dry_run
+
         sys.stdout.write(cfg.dump())
+        sys.stdout.flush()
+        dry_run(cfg)
         return 0
     if args.print_init_systems:
         from aecomp.train.system import init_system_names

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from aecomp import registry
-from aecomp.config import ExperimentConfig, load_config
+from aecomp.config import ConfigError, ExperimentConfig, load_config
+from aecomp.errors import AecompError, exception_line
 from aecomp.fs import atomic_write_text
 
 
 def downstream_class(cfg: ExperimentConfig):
     """``(class, conf)`` of the configured downstream model."""
     name, conf = registry.parse_spec("downstream", cfg.downstream, cfg.where("downstream"))
-    return registry.get("downstream", name), conf
+    return registry.get("downstream", name, cfg.where("downstream")), conf
 
 
 def prepare_vocabulary(cfg: ExperimentConfig, texts: List[str], model_dir: Path) -> Dict[str, Any]:
@@ -53,11 +54,84 @@ def build_system(cfg: ExperimentConfig, vocabulary: Optional[Dict[str, Any]] = N
     """The paradigm (holding front-end and downstream) that ``cfg`` describes; ``vocabulary``
     (labels, tokenizer, ...; see :meth:`Downstream.vocabulary`) goes to the downstream."""
     sr = cfg.data.sample_rate
-    frontend = registry.build("frontend", cfg.frontend, where=cfg.where("frontend"), sample_rate=sr)
-    injected = {"sample_rate": sr, **(vocabulary or {})}
-    downstream = registry.build("downstream", cfg.downstream, where=cfg.where("downstream"), **injected)
-    return registry.build("paradigm", cfg.paradigm, where=cfg.where("paradigm"),
-                          frontend=frontend, downstream=downstream, sample_rate=sr)
+    frontend = _build(cfg, "frontend", sample_rate=sr)
+    downstream = _build(cfg, "downstream", sample_rate=sr, **(vocabulary or {}))
+    return _build(cfg, "paradigm", frontend=frontend, downstream=downstream, sample_rate=sr)
+
+
+def _build(cfg: ExperimentConfig, kind: str, **injected):
+    """``registry.build`` of section ``kind``; a plugin constructor's own error names the config place."""
+    where = cfg.where(kind)
+    try:
+        return registry.build(kind, getattr(cfg, kind), where=where, **injected)
+    except AecompError as exc:
+        if cfg.source in str(exc):
+            raise
+        raise ConfigError(f"{where}: {exc}") from exc  # e.g. a loss inside the paradigm's conf
+    except Exception as exc:
+        raise ConfigError(f"{where}: the {kind} cannot be built from this config: {exception_line(exc)}") from exc
+
+
+#: transcripts of the dummy batch of :func:`dry_run` (also the dummy training text of vocabularies)
+DUMMY_TEXTS = ["yes", "go left", "stop the red car", "no"]
+
+
+def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
+    """Build the system of ``cfg`` (vocabulary from :data:`DUMMY_TEXTS`, in a temporary folder; the
+    ``init`` section is not loaded) and run one training step of each distinct phase on a dummy batch
+    of two noise signals ``[2, seconds * sample_rate]``, without an optimizer step. Returns the system;
+    any failure is a :class:`ConfigError` naming the config (and line, where known)."""
+    import tempfile
+
+    import torch
+
+    from aecomp.data.dataset import Batch
+
+    cls, conf = downstream_class(cfg)
+    with tempfile.TemporaryDirectory(prefix="aecomp-dry-run-") as tmp:
+        try:
+            vocabulary = cls.vocabulary(DUMMY_TEXTS, Path(tmp), conf)
+        except AecompError:
+            raise
+        except Exception as exc:
+            raise ConfigError(f"{cfg.where('downstream')}: its vocabulary cannot be made: {exception_line(exc)}") from exc
+        system = build_system(cfg, vocabulary)
+    sr = cfg.data.sample_rate
+    n = int(seconds * sr)
+    gen = torch.Generator().manual_seed(0)
+    clean = 0.1 * torch.randn(2, n, generator=gen)
+    texts = DUMMY_TEXTS[:2]
+
+    def attempt(section: str, step) -> None:
+        try:
+            step()
+        except AecompError:
+            raise
+        except Exception as exc:
+            raise ConfigError(f"{cfg.where(section)}: the system builds but its {section} fails on a dummy batch "
+                              f"of shape [2, {n}]: {exception_line(exc)}") from exc
+
+    targets = []
+    attempt("downstream", lambda: targets.extend(system.downstream.encode_target(t) for t in texts))
+    width = max(len(t) for t in targets)
+    batch = Batch(["dry-0", "dry-1"], texts, ["dry-0", "dry-1"], clean + 0.05 * torch.randn(2, n, generator=gen),
+                  clean, torch.tensor([n, n * 3 // 4]), torch.tensor([t + [-1] * (width - len(t)) for t in targets]),
+                  torch.tensor([len(t) for t in targets]), torch.tensor([5.0, float("inf")]))
+    with torch.no_grad():  # each module alone first, so that an error names its section
+        attempt("frontend", lambda: system.frontend(batch.noisy, batch.lengths))
+        attempt("downstream", lambda: system.downstream(batch.clean, batch.lengths, batch.targets,
+                                                        batch.target_lengths))
+
+    def train_steps() -> None:
+        for phase in dict.fromkeys(system.schedule()):  # distinct phases, in order
+            system.configure(phase)
+            loss, _ = system.train_step(batch, phase)
+            if loss.requires_grad:
+                loss.backward()  # gradients reach the trainable modules (no optimizer step)
+            system.zero_grad(set_to_none=True)
+
+    attempt("paradigm", train_steps)
+    return system
 
 
 def init_sources(cfg: ExperimentConfig, out_dir: Path) -> Dict[str, Path]:

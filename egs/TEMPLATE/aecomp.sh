@@ -3,6 +3,7 @@
 # and calls this script from the recipe folder; the recipe supplies
 # local/data.sh (stage 1) and conf/train_<system>.yaml for each system.
 #
+#   (0 check     before the first stage: every system's config builds and runs a dummy batch)
 #   1 data       local/data.sh -> data/{train,dev,test,noise_train,noise_test_*}
 #   2 validate   check every data dir and the audio it names
 #   3 evalsets   fixed-SNR noisy test sets -> data/eval/<condition>_snr<X>
@@ -37,6 +38,7 @@ datadir=data           # where data directories go
 expdir=exp             # where systems and results go
 title="aecomp results" # title of the results table
 results=RESULTS.md     # where the results table goes
+check_config=true      # before the first stage (if it is <= 4): build every system on a dummy batch (seconds)
 # -- end of options --
 
 full_command=${AECOMP_RUN_COMMAND:-"$0 $*"}  # recorded in RESULTS.md
@@ -53,6 +55,27 @@ for s in $systems; do
   [ -f "$conf_dir/train_${s}.yaml" ] || { echo "$0: system '$s' has no config $conf_dir/train_${s}.yaml" >&2; exit 1; }
 done
 mkdir -p "$expdir/log"
+
+# Stage 0, before whichever stage runs first: config mistakes fail in seconds, not after data preparation.
+if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
+  current=0; configs=(); to_check=""
+  for s in $systems; do  # systems still to train (a trained one keeps its config.yaml)
+    for seed in $seeds; do
+      [ -f "$expdir/$s/seed$seed/model.pt" ] || { configs+=("$conf_dir/train_${s}.yaml"); to_check+="$s "; break; }
+    done
+  done
+  if [ -z "$to_check" ]; then
+    log "every system is trained: no config to check"
+  else
+    if grep -q 'SSL_UPSTREAM' "${configs[@]}" && [ ! -f "${SSL_UPSTREAM:-}" ] \
+        && [ "${SSL_UPSTREAM:-}" = "${AECOMP_MINI:-}/upstream/tiny_wavlm.pt" ]; then
+      log "building the tiny SSL upstream the configs name ($SSL_UPSTREAM; stage 1 would build it)"
+      aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
+    fi
+    log "checking the configs of: $to_check(build each system, one dummy batch; --check_config false skips)"
+    aecomp check-config --override "$train_args" "${configs[@]}"
+  fi
+fi
 
 if run_stage 1; then
   log "data preparation -> $datadir/"
