@@ -11,6 +11,8 @@ import pytest
 from conftest import ROOT
 
 RECIPE = ROOT / "egs" / "librispeech" / "asr1"
+pytestmark = pytest.mark.slow  # the whole recipe: deselect with -m "not slow"
+
 SYSTEMS = ["clean", "noisy", "cascade", "joint", "iterative", "cascade_ssl"]
 
 
