@@ -1,4 +1,4 @@
-"""The LibriSpeech recipe end to end on ESPnet's ASR model, with the debug configs (tiny widths, one epoch)."""
+"""The LibriSpeech recipe end to end on ESPnet's ASR model, with the debug configs (small widths; clean must learn)."""
 
 from __future__ import annotations
 

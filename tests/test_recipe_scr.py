@@ -1,4 +1,4 @@
-"""The Speech Commands recipe end to end with the debug configs (tiny widths, one epoch per phase)."""
+"""The Speech Commands recipe end to end with the debug configs (small widths, few epochs; clean must learn)."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def test_rerun_keeps_finished_work(recipe_run):
     noisy_sets = sorted(p for p in (tmp / "data" / "eval").iterdir() if p.name != "clean")  # clean is a copy
     kept = [tmp / "data" / ".done", *(p / "wav.scp" for p in noisy_sets)]
     for system in SYSTEMS:
-        kept += [tmp / "exp" / system / "seed1" / "model.pt", *sorted((tmp / "exp" / system / "seed1").glob("eval/*/*"))]
+        model = tmp / "exp" / system / "seed1"
+        kept += [model / "model.pt", *sorted(model.glob("eval/*/*"))]
     stamps = {p: p.stat().st_mtime_ns for p in kept}
     proc = run_recipe(tmp, "--stage", "1", "--stop_stage", "5")
     assert "data already prepared" in proc.stdout
