@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -40,7 +39,10 @@ def test_leaving_early_stops_the_thread():
 
     gen = prefetched(endless(), depth=2)
     assert [next(gen) for _ in range(3)] == [0, 1, 2]
-    gen.close()
-    time.sleep(0.3)
-    assert not [t for t in threading.enumerate() if t.name == "aecomp-prefetch"]
+    (worker,) = [t for t in threading.enumerate() if t.name == "aecomp-prefetch"]
+    closer = threading.Thread(target=gen.close, daemon=True)  # close() joins the worker: guard against a hang
+    closer.start()
+    closer.join(timeout=60)
+    assert not closer.is_alive(), "closing the generator hangs: the prefetch thread does not stop"
+    assert not worker.is_alive()
     assert len(made) <= 3 + 2 + 1  # at most `depth` (+ the one in hand) made ahead

@@ -1,4 +1,4 @@
-"""The LibriSpeech recipe end to end on ESPnet's ASR model, with the debug configs (tiny widths, one epoch)."""
+"""The LibriSpeech recipe end to end on ESPnet's ASR model, with the debug configs (small widths; clean must learn)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 from conftest import ROOT
 
 RECIPE = ROOT / "egs" / "librispeech" / "asr1"
+pytestmark = pytest.mark.slow  # the whole recipe: deselect with -m "not slow"
+
 SYSTEMS = ["clean", "noisy", "cascade", "joint", "iterative", "cascade_ssl"]
+CLEAN_WER_MAX = 0.9  # WER of the clean system on clean test
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +42,11 @@ def test_asr_recipe_outputs(recipe_run):
     assert "Scores: (#C #S #D #I)" in result and "REF:" in result and "WER" in result.splitlines()[-1]
     with open(tmp / "exp" / "results.csv") as f:
         rows = [r for r in csv.DictReader(f) if r["metric"] == "wer"]
-    assert len(rows) == len(SYSTEMS) * 5 and all(float(r["value"]) >= 0 for r in rows)
+    assert len(rows) == len(SYSTEMS) * 5
+    # The 4 debug test sentences have 31 words, a third of them "THE". An untrained recogniser scores a WER
+    # of about 2.9 (insertions) and one stuck at CTC's all-blank start 1.0. Seeds 1-3 of conf/debug's
+    # clean system score 0.74, 0.81, 0.84 on clean test (30 epochs; the margin to 0.9 is 2 words of 31).
+    clean_wer = {r["system"]: float(r["value"]) for r in rows if r["condition"] == "clean"}
+    assert clean_wer["clean"] <= CLEAN_WER_MAX, clean_wer
     md = (tmp / "RESULTS.md").read_text()
     assert "**wer** (lower is better)" in md and "| cascade_ssl |" in md

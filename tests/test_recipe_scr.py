@@ -1,11 +1,10 @@
-"""The Speech Commands recipe end to end with the debug configs (tiny widths, one epoch per phase)."""
+"""The Speech Commands recipe end to end with the debug configs (small widths, few epochs; clean must learn)."""
 
 from __future__ import annotations
 
 import csv
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from conftest import ROOT
 
 RECIPE = ROOT / "egs" / "speech_commands" / "scr1"
 SYSTEMS = ["clean", "noisy", "dsp", "cascade", "joint", "iterative"]
+CLEAN_ACC_MIN = 0.25  # accuracy of the clean system on clean test: 2.5x chance (0.1)
 
 
 def run_recipe(tmp, *args, check=True):
@@ -31,6 +31,7 @@ def recipe_run(tmp_path_factory):
     return tmp, run_recipe(tmp)
 
 
+@pytest.mark.slow
 def test_every_stage_produces_its_outputs(recipe_run):
     tmp, proc = recipe_run
     for stage in range(1, 7):
@@ -53,6 +54,7 @@ def test_every_stage_produces_its_outputs(recipe_run):
     assert f"downstream starts from {tmp}/exp/noisy/seed1/model.pt" in log
 
 
+@pytest.mark.slow
 def test_results_table_csv_and_plot(recipe_run):
     tmp, _ = recipe_run
     with open(tmp / "exp" / "results.csv") as f:
@@ -61,7 +63,11 @@ def test_results_table_csv_and_plot(recipe_run):
     acc = [r for r in rows if r["metric"] == "acc"]
     assert len(acc) == len(SYSTEMS) * 7
     assert {r["system"] for r in acc} == set(SYSTEMS)
-    assert all(0.0 <= float(r["value"]) <= 1.0 for r in acc)
+    # The debug test set has 2 utterances of each of the 10 keywords: chance is 0.1, and so is what an
+    # untrained recogniser scores (one class for everything). Seeds 1-3 of conf/debug's clean system
+    # score 0.35-0.45 on clean test; noisy training does not learn in the debug budget (60 utterances).
+    clean_acc = {r["system"]: float(r["value"]) for r in acc if r["condition"] == "clean"}
+    assert clean_acc["clean"] >= CLEAN_ACC_MIN, clean_acc
     md = (tmp / "RESULTS.md").read_text()
     for system in SYSTEMS:
         assert f"| {system} |" in md
@@ -70,16 +76,24 @@ def test_results_table_csv_and_plot(recipe_run):
     assert (tmp / "exp" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_rerun_keeps_finished_work(recipe_run):
     tmp, _ = recipe_run
-    stamp = (tmp / "exp" / "iterative" / "seed1" / "model.pt").stat().st_mtime_ns
-    t0 = time.time()
+    noisy_sets = sorted(p for p in (tmp / "data" / "eval").iterdir() if p.name != "clean")  # clean is a copy
+    kept = [tmp / "data" / ".done", *(p / "wav.scp" for p in noisy_sets)]
+    for system in SYSTEMS:
+        model = tmp / "exp" / system / "seed1"
+        kept += [model / "model.pt", *sorted(model.glob("eval/*/*"))]
+    stamps = {p: p.stat().st_mtime_ns for p in kept}
     proc = run_recipe(tmp, "--stage", "1", "--stop_stage", "5")
     assert "data already prepared" in proc.stdout
-    assert (tmp / "exp" / "iterative" / "seed1" / "model.pt").stat().st_mtime_ns == stamp
-    assert "already trained" in (tmp / "exp" / "log" / "train.wave3.2.log").read_text()
-    assert "already scored" in (tmp / "exp" / "log" / "eval.1.log").read_text()
-    assert time.time() - t0 < 60
+    assert {p for p in kept if p.stat().st_mtime_ns != stamps[p]} == set()
+    for path in noisy_sets:
+        assert f"evaluation set {path} exists; kept" in proc.stdout + proc.stderr
+    logs = "".join(p.read_text() for p in (tmp / "exp" / "log").glob("*.log"))
+    for system in SYSTEMS:
+        assert f"{tmp}/exp/{system}/seed1 is already trained" in logs, system
+        assert f"{tmp}/exp/{system}/seed1 already scored" in logs, system
 
 
 def test_help_and_bad_options(tmp_path):
@@ -91,6 +105,7 @@ def test_help_and_bad_options(tmp_path):
     assert proc.returncode != 0 and "no config conf/debug/train_nosuch.yaml" in proc.stderr
 
 
+@pytest.mark.slow
 def test_test_labels_unseen_in_training_count_as_errors(recipe_run, tmp_path):
     from conftest import run_cli
 

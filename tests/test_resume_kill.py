@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import numpy as np
@@ -33,6 +34,7 @@ def train_cmd(mini_data, config, out_dir):
 
 
 STEPS_PER_EPOCH = 8  # 60 debug training utterances in batches of 8
+STEP_LOG = re.compile(r"epoch \d+/\d+ \[[^]]*\]: \d+/\d+ steps")
 
 
 def global_step(out) -> int:
@@ -55,17 +57,23 @@ def test_sigkill_at_random_moments_then_resume_is_exact(mini_data, tmp_path):
     rng = np.random.default_rng(2024)
     total = 4 * STEPS_PER_EPOCH
     targets = sorted(rng.choice(np.arange(2, total - 2), size=3, replace=False).tolist())
-    for target in targets:
+    for i, target in enumerate(targets):
         proc = subprocess.Popen(train_cmd(mini_data, config, out), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
-        deadline = time.time() + 120
-        while global_step(out) < target and proc.poll() is None and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(float(rng.uniform(0.0, 0.3)))  # anywhere in the next step, a checkpoint write included
-        assert proc.poll() is None, f"training ended before step {target}: " + proc.stderr.read().decode()[-2000:]
+                                stderr=subprocess.PIPE, text=True)
+        watchdog = threading.Timer(300, proc.kill)  # only guards against a hang
+        watchdog.start()
+        if i % 2:  # as soon as the checkpoint of `target` is in place: early in the next step
+            while global_step(out) < target and proc.poll() is None:
+                time.sleep(0.01)
+        else:  # at the next step's log line, which the trainer writes just before saving that step
+            for line in proc.stderr:
+                if STEP_LOG.search(line) and global_step(out) >= target:
+                    break
+        assert proc.poll() is None, f"training ended before step {target}: " + proc.stderr.read()[-2000:]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        assert global_step(out) >= target - 1
+        watchdog.cancel()
+        assert global_step(out) >= target
     final = subprocess.run(train_cmd(mini_data, config, out), env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert "resumed from" in final.stderr

@@ -120,16 +120,25 @@ def test_cascade_with_the_ssl_loss_trains_the_enhancer(ckpt):
 
 
 def test_importing_s3prl_does_not_try_to_download():
+    """With the guard in place, importing s3prl neither opens a connection nor leaves nltk.download live."""
     import subprocess
     import sys
 
-    code = ("import nltk, sys\n"
-            "calls = []\n"
+    code = ("import socket\n"
+            "attempts = []\n"
+            "def blocked(*args, **kwargs):\n"
+            "    attempts.append(args)\n"
+            "    raise OSError('network blocked by the test')\n"
+            "socket.socket.connect = blocked\n"
+            "socket.create_connection = blocked\n"
             "from aecomp.offline import offline_imports\n"
             "offline_imports()\n"
-            "nltk.download.__globals__  # the guard is in place\n"
+            "import nltk\n"
+            "print('download guard:', nltk.download.__module__)\n"
             "import s3prl.nn\n"
-            "print('ok')\n")
+            "print('connection attempts:', len(attempts))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0 and "ok" in proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "download guard: aecomp.offline" in proc.stdout, proc.stdout
+    assert "connection attempts: 0" in proc.stdout, proc.stdout
     assert "nltk_data" not in proc.stderr and "urlopen" not in proc.stderr
