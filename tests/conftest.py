@@ -44,3 +44,60 @@ def run_cli(*args: str, cwd=None, env=None, check: bool = True) -> subprocess.Co
     if check and proc.returncode != 0:
         raise AssertionError(f"aecomp {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+# -- tiny models and batches for model and paradigm tests --
+
+LABELS = ["go", "no", "yes"]
+
+
+def tiny(kind, name, **conf):
+    """A registered plugin built with ``conf`` (downstream models get the toy ``LABELS``)."""
+    from aecomp import registry
+
+    injected = {"labels": LABELS} if kind == "downstream" else {}
+    return registry.build(kind, {"name": name, "conf": conf}, **injected)
+
+
+def batch(b=3, t=16000, seed=0):
+    """A toy ``Batch`` of ``b`` noisy/clean 1-s signals ``[b, t]`` with decreasing lengths."""
+    import torch
+
+    from aecomp.data.dataset import Batch
+
+    g = torch.Generator().manual_seed(seed)
+    clean = torch.randn(b, t, generator=g) * 0.1
+    noisy = clean + torch.randn(b, t, generator=g) * 0.1
+    lengths = torch.tensor([t, t - 3000, t - 6000][:b])
+    targets = torch.tensor([[i % len(LABELS)] for i in range(b)])
+    return Batch([f"u{i}" for i in range(b)], [LABELS[i % 3] for i in range(b)], [f"u{i}" for i in range(b)],
+                 noisy, clean, lengths, targets,
+                 torch.ones(b, dtype=torch.long), torch.zeros(b))
+
+
+# -- a Speech Commands v0.02 tree in the real layout --
+
+SPEAKERS = ["0a7c2a8d", "1b4c9b89", "2c5d0c9a", "3d6e1dab", "4e7f2ebc", "5f803fcd"]
+
+
+@pytest.fixture(scope="session")
+def sc_tree(tmp_path_factory):
+    from aecomp.corpora.speech_commands import WORDS_35
+
+    """A Speech Commands v0.02 tree: 35 words x 6 speakers x 1-2 takes, lists, background noise."""
+    root = tmp_path_factory.mktemp("sc") / "speech_commands_v0.02"
+    clip = tone(1.0, amp=0.2)
+    for w_i, word in enumerate(WORDS_35):
+        for s_i, spk in enumerate(SPEAKERS):
+            for take in range(1 + (w_i + s_i) % 2):
+                write_wav(root / word / f"{spk}_nohash_{take}.wav", clip)
+    val = sorted(p.relative_to(root).as_posix() for p in root.glob(f"*/{SPEAKERS[4]}_nohash_*.wav"))
+    test = sorted(p.relative_to(root).as_posix() for p in root.glob(f"*/{SPEAKERS[5]}_nohash_*.wav"))
+    (root / "validation_list.txt").write_text("\n".join(val) + "\n")
+    (root / "testing_list.txt").write_text("\n".join(test) + "\n")
+    rng = np.random.default_rng(0)
+    for name in ("white_noise", "pink_noise", "doing_the_dishes", "running_tap", "exercise_bike", "dude_miaowing"):
+        write_wav(root / "_background_noise_" / f"{name}.wav", (0.1 * rng.standard_normal(16000 * 12)).astype(np.float32))
+    (root / "_background_noise_" / "README.md").write_text("noise")
+    (root / "LICENSE").write_text("CC-BY-4.0")
+    return root, val, test

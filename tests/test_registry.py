@@ -1,4 +1,4 @@
-"""The plugin registry: registration, lookup, building from config, third-party entry points."""
+"""The plugin registry: registration, lookup, building from config, outside packages' entry points and their mistakes (aecomp/registry.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,69 @@ import os
 import subprocess
 import sys
 import textwrap
-
 import pytest
 
 from aecomp import registry
 from aecomp.registry import Registry, RegistryError
+from conftest import run_cli
 
-from conftest import ROOT, run_cli
+
+def _make_plugin_dist(site, plugin_body: str, module: str = "acme_enhancers", dist: str = "acme-enhancers",
+                      entry: str = "", files=None) -> None:
+    """A real installed distribution (dist-info with an entry point) on a temporary sys.path entry:
+    ``module/plugins.py`` holds ``plugin_body``, ``files`` more modules (path -> source); the entry
+    point is ``acme = <entry or module.plugins>``."""
+    (site / module).mkdir(parents=True, exist_ok=True)
+    for rel, body in {"__init__.py": "", "plugins.py": plugin_body, **(files or {})}.items():
+        (site / module / rel).write_text(textwrap.dedent(body))
+    info = site / f"{dist.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[aecomp.plugins]\nacme = {entry or module + '.plugins'}\n")
+    (info / "RECORD").write_text("")
+
+
+GAIN = '''
+    import torch
+    from aecomp.frontends.base import Frontend
+    from aecomp.registry import register
+
+    @register("frontend", "{name}")
+    class AcmeGain(Frontend):
+        """Multiplies the input by {init} (a test plugin)."""
+        def __init__(self, init: float = {init}):
+            super().__init__()
+            self.gain = torch.nn.Parameter(torch.tensor(init))
+        def forward(self, wav, lengths):
+            return wav * self.gain
+'''
+
+
+def _path_env(site) -> dict:
+    """Environment overrides that put ``site`` first on the module search path."""
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))}
+
+
+def _python(site, script: str) -> subprocess.CompletedProcess:
+    """Run ``script`` in a fresh interpreter with ``site`` on its path."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env={**os.environ, **_path_env(site)},
+                          capture_output=True, text=True)
+
+
+# -- mistakes in outside plugins: each named, none breaks built-ins or other plugins --------------------
+BUILTIN_CONFIG = """\
+frontend: {name: wiener}
+downstream:
+  name: kws_cnn
+  conf: {channels: [2, 2]}
+paradigm: {name: noisy, conf: {epochs: 1}}
+"""
+
+
+def _config(tmp_path, text: str, name: str = "exp.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
 
 
 def test_builtin_plugins_are_found_without_import():
@@ -82,48 +138,6 @@ def test_register_checks_base_class_and_duplicates(tmp_path):
             pass
 
 
-def _make_plugin_dist(site, plugin_body: str, module: str = "acme_enhancers", dist: str = "acme-enhancers",
-                      entry: str = "", files=None) -> None:
-    """A real installed distribution (dist-info with an entry point) on a temporary sys.path entry:
-    ``module/plugins.py`` holds ``plugin_body``, ``files`` more modules (path -> source); the entry
-    point is ``acme = <entry or module.plugins>``."""
-    (site / module).mkdir(parents=True, exist_ok=True)
-    for rel, body in {"__init__.py": "", "plugins.py": plugin_body, **(files or {})}.items():
-        (site / module / rel).write_text(textwrap.dedent(body))
-    info = site / f"{dist.replace('-', '_')}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[aecomp.plugins]\nacme = {entry or module + '.plugins'}\n")
-    (info / "RECORD").write_text("")
-
-
-GAIN = '''
-    import torch
-    from aecomp.frontends.base import Frontend
-    from aecomp.registry import register
-
-    @register("frontend", "{name}")
-    class AcmeGain(Frontend):
-        """Multiplies the input by {init} (a test plugin)."""
-        def __init__(self, init: float = {init}):
-            super().__init__()
-            self.gain = torch.nn.Parameter(torch.tensor(init))
-        def forward(self, wav, lengths):
-            return wav * self.gain
-'''
-
-
-def _path_env(site) -> dict:
-    """Environment overrides that put ``site`` first on the module search path."""
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))}
-
-
-def _python(site, script: str) -> subprocess.CompletedProcess:
-    """Run ``script`` in a fresh interpreter with ``site`` on its path."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env={**os.environ, **_path_env(site)},
-                          capture_output=True, text=True)
-
-
 def test_third_party_plugin_from_entry_point(tmp_path):
     _make_plugin_dist(tmp_path, '''
         import torch
@@ -182,22 +196,6 @@ def test_cli_list_and_help_do_not_import_torch():
         assert f"{kind} (" in out.stdout
     assert "iterative" in out.stdout and "speech_commands" in out.stdout
     assert "usage: aecomp" in run_cli("--help").stdout
-
-
-# -- mistakes in outside plugins: each named, none breaks built-ins or other plugins --------------------
-BUILTIN_CONFIG = """\
-frontend: {name: wiener}
-downstream:
-  name: kws_cnn
-  conf: {channels: [2, 2]}
-paradigm: {name: noisy, conf: {epochs: 1}}
-"""
-
-
-def _config(tmp_path, text: str, name: str = "exp.yaml"):
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
 
 
 def test_plugin_module_that_fails_to_import(tmp_path):
@@ -313,52 +311,3 @@ def test_name_clash_between_two_plugins_first_distribution_wins(tmp_path):
     assert out.stdout.split() == ["3.0", "2.0"]
     assert "'gain' stays the one of distribution acme-enhancers" in out.stderr
     assert "registered as 'zed-enhancers:gain'" in out.stderr
-
-
-# -- aecomp new-plugin ---------------------------------------------------------------------------------
-def test_new_plugin_package_installs_is_listed_and_trains(tmp_path, mini_data):
-    run_cli("new-plugin", "acme-front", "--kind", "frontend", cwd=tmp_path)
-    again = run_cli("new-plugin", "acme-front", cwd=tmp_path, check=False)
-    assert again.returncode == 1 and "acme-front already exists" in again.stderr
-    taken = run_cli("new-plugin", "wiener", cwd=tmp_path, check=False)
-    assert taken.returncode == 1 and "frontend 'wiener' exists already" in taken.stderr
-    assert not (tmp_path / "wiener").exists()
-    pkg, site = tmp_path / "acme-front", tmp_path / "site"
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                          "--no-index", "--target", str(site), str(pkg)], capture_output=True, text=True)
-    assert pip.returncode == 0, pip.stderr
-    env = _path_env(site)
-    listed = run_cli("list", "frontend", env=env).stdout
-    assert "acme_front  Residual 1-D convolutional enhancer (acme-front plugin).  [distribution acme-front" in listed
-    own_test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(pkg / "tests")],
-                              env={**os.environ, **env}, cwd=tmp_path, capture_output=True, text=True)
-    assert own_test.returncode == 0 and "1 passed" in own_test.stdout, own_test.stdout + own_test.stderr
-    config = pkg / "conf" / "debug" / "train_acme_front.yaml"
-    run_cli("check-config", str(config), env=env)
-    out_dir = tmp_path / "exp" / "acme_front" / "seed1"
-    run_cli("train", "--config", str(config), "--train_data", str(mini_data / "train"), "--valid_data",
-            str(mini_data / "dev"), "--noise", str(mini_data / "noise_train"), "--out_dir", str(out_dir), env=env)
-    assert (out_dir / "model.pt").is_file() and "name: acme_front" in (out_dir / "config.yaml").read_text()
-    import json
-    history = json.loads((out_dir / "history.json").read_text())
-    assert len(history) == 2  # the cascade's two phases of one epoch each
-
-
-@pytest.mark.slow
-def test_recipe_checks_every_config_before_the_first_stage(tmp_path):
-    """A config mistake stops run.sh at stage 0, before data preparation, with config:LINE."""
-    conf = tmp_path / "conf"
-    conf.mkdir()
-    recipe = ROOT / "egs" / "speech_commands" / "scr1"
-    (conf / "train_noisy.yaml").write_text((recipe / "conf" / "debug" / "train_noisy.yaml").read_text())
-    bad = (recipe / "conf" / "debug" / "train_dsp.yaml").read_text().replace("{name: wiener}", "{name: wienr}")
-    (conf / "train_dsp.yaml").write_text(bad)
-    line = bad.splitlines().index("frontend: {name: wienr}") + 1
-    env = {**os.environ, "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
-    proc = subprocess.run(["./run.sh", "--conf_dir", str(conf), "--systems", "noisy dsp", "--datadir",
-                           str(tmp_path / "data"), "--expdir", str(tmp_path / "exp")],
-                          cwd=recipe, env=env, capture_output=True, text=True)
-    assert proc.returncode != 0
-    assert f"{conf}/train_dsp.yaml:{line} (frontend): unknown frontend 'wienr'" in proc.stderr, proc.stderr[-2000:]
-    assert "stage 0) checking the configs of: noisy dsp (" in proc.stdout
-    assert "stage 1)" not in proc.stdout and not (tmp_path / "data").exists() and not (tmp_path / "mini").exists()

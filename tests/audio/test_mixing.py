@@ -1,14 +1,12 @@
-"""Audio reading and exact-SNR mixing."""
+"""Exact-SNR mixing (aecomp/audio/mixing.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aecomp.audio.io import AudioError, read_audio, resample, write_audio
 from aecomp.audio.mixing import MixingError, measured_snr, mix_at_snr
-
-from conftest import tone, write_wav
+from conftest import tone
 
 
 @pytest.mark.parametrize("snr", [-10.0, -5.0, 0.0, 3.3, 20.0, 40.0])
@@ -54,29 +52,3 @@ def test_silent_inputs_are_refused_with_their_names():
         mix_at_snr(np.zeros(100), np.ones(100), 0.0, np.random.default_rng(0), speech_name="data/train (utt7)")
     with pytest.raises(MixingError, match="noise_train \\(n3\\).*zero or non-finite energy"):
         mix_at_snr(np.ones(100), np.zeros(100), 0.0, np.random.default_rng(0), noise_name="noise_train (n3)")
-
-
-def test_read_downmixes_and_resamples(tmp_path):
-    stereo = np.stack([tone(0.5), -tone(0.5) * 0.5], axis=1)
-    path = write_wav(tmp_path / "st.flac", stereo)
-    mono = read_audio(str(path))
-    np.testing.assert_allclose(mono, stereo.mean(axis=1), atol=1e-4)
-    assert read_audio(str(path), 8000).shape == (4000,)
-    assert resample(np.ones(441, np.float32), 44100, 16000).shape == (160,)
-
-
-def test_read_errors_name_the_place(tmp_path):
-    with pytest.raises(AudioError, match="wav.scp:3: audio file .*nope.wav does not exist"):
-        read_audio(str(tmp_path / "nope.wav"), where="wav.scp:3")
-    bad = tmp_path / "bad.wav"
-    bad.write_bytes(b"not audio at all")
-    with pytest.raises(AudioError, match="cannot read audio"):
-        read_audio(str(bad))
-
-
-def test_write_refuses_clipping_and_is_atomic(tmp_path):
-    with pytest.raises(AudioError, match="would clip"):
-        write_audio(tmp_path / "x.wav", np.array([0.5, 1.5]), 16000)
-    assert list(tmp_path.iterdir()) == []
-    write_audio(tmp_path / "x.flac", tone(0.1), 16000)
-    assert read_audio(str(tmp_path / "x.flac")).shape == (1600,)

@@ -1,4 +1,4 @@
-"""On-the-fly corruption, fixed evaluation sets, bucketed batching."""
+"""Datasets with seeded on-the-fly corruption, cropping and collation (aecomp/data/dataset.py)."""
 
 from __future__ import annotations
 
@@ -62,62 +62,6 @@ def test_noise_bank_reads_segments_from_disk_when_large(mini_data):
     assert starts, "the segment read from disk is not a contiguous piece of the recording"
 
 
-def test_evalsets_hit_their_snr_and_share_noise_across_snrs(mini_data, tmp_path):
-    test = DataDir.load(mini_data / "test")
-    sets = make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [10, 0], tmp_path, 16000, seed=1)
-    assert [p.name for p in sets] == ["clean", "seen_snr10", "seen_snr0"]
-    hi, lo = DataDir.load(tmp_path / "seen_snr10"), DataDir.load(tmp_path / "seen_snr0")
-    utt = test.utts[0]
-    for d, snr in ((hi, 10), (lo, 0)):
-        noisy, clean = d.audio(utt, 16000), d.audio(utt, 16000, "spk1.scp")
-        assert abs(measured_snr(clean, noisy - clean) - snr) < 0.05  # 16-bit FLAC quantisation
-    assert (tmp_path / "seen_snr0" / "mix.tsv").read_text().splitlines()[1].split("\t")[1] == \
-        (tmp_path / "seen_snr10" / "mix.tsv").read_text().splitlines()[1].split("\t")[1]
-    mtime = (tmp_path / "seen_snr0" / "wav.scp").stat().st_mtime_ns
-    make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [10, 0], tmp_path, 16000, seed=1)
-    assert (tmp_path / "seen_snr0" / "wav.scp").stat().st_mtime_ns == mtime, "an unchanged set was rewritten"
-
-
-def test_sampler_covers_everything_once_and_shuffles():
-    durations = np.random.default_rng(0).uniform(1, 10, 103)
-    s = BucketBatchSampler(durations, batch_size=8, seed=1)
-    batches = list(s)
-    assert sorted(i for b in batches for i in b) == list(range(103))
-    s.set_epoch(1)
-    assert list(s) != batches
-    s.set_epoch(0)
-    assert list(s) == batches
-
-
-def test_sampler_batch_seconds_and_padding():
-    durations = np.random.default_rng(0).uniform(2, 16, 500)
-    s = BucketBatchSampler(durations, batch_seconds=60, seed=0)
-    real = padded = 0.0
-    for b in s:
-        longest = max(durations[i] for i in b)
-        assert longest * len(b) <= 60 + 1e-9
-        real += sum(durations[i] for i in b)
-        padded += longest * len(b)
-    assert real / padded > 0.9
-    with pytest.raises(ValueError, match="longer than batch_seconds"):
-        BucketBatchSampler([100.0], batch_seconds=60)
-
-
-def test_sampler_ranks_split_each_global_batch_and_resume():
-    durations = np.ones(50)
-    whole = list(BucketBatchSampler(durations, batch_size=4, seed=2))
-    ranks = [BucketBatchSampler(durations, batch_size=4, seed=2, num_replicas=2, rank=r) for r in (0, 1)]
-    b0, b1 = list(ranks[0]), list(ranks[1])
-    assert len(b0) == len(b1) == len(whole) == 13
-    for g, x, y in zip(whole, b0, b1):
-        assert sorted(x + y) == sorted(g) and not set(x) & set(y)
-    assert b0[-1] and b1[-1]  # the last global batch (2 items) still feeds both ranks
-    ranks[0].start_batch = 3
-    assert list(ranks[0]) == b0[3:] and len(ranks[0]) == 10
-    lonely = list(BucketBatchSampler([1.0], batch_size=4, num_replicas=2, rank=1))
-    assert lonely == [[0]]
-
-
 def test_short_noise_is_looped_and_counted(mini_data, tmp_path, caplog):
     from aecomp.data.datadir import write_datadir
 
@@ -173,29 +117,3 @@ def test_max_seconds_crops_a_paired_set_identically(mini_data, tmp_path):
     assert item["noisy"].shape == (8000,)
     assert np.array_equal(item["noisy"], whole["noisy"][start:start + 8000])
     assert np.array_equal(item["clean"], whole["clean"][start:start + 8000])
-
-
-def test_a_malformed_evalset_is_refused_before_it_is_moved_into_place(mini_data, tmp_path, monkeypatch):
-    from pathlib import Path
-
-    import aecomp.data.evalsets as evalsets
-    from aecomp.data.datadir import DataDirError
-
-    test = DataDir.load(mini_data / "test")
-    first = test.utts[0]
-    real_write = evalsets.write_audio
-
-    def write_first_empty(path, wav, sample_rate):  # a mixture that came out as a 0-byte file
-        if Path(path).name == f"{first}.flac":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_bytes(b"")
-        else:
-            real_write(path, wav, sample_rate)
-
-    monkeypatch.setattr(evalsets, "write_audio", write_first_empty)
-    with pytest.raises(DataDirError) as err:
-        make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [0], tmp_path, 16000, seed=1)
-    message = str(err.value)
-    assert f"{tmp_path / 'seen_snr0' / 'wav.scp'}:1: '{first}'" in message and "is empty (0 bytes)" in message
-    assert f"evaluation set {tmp_path / 'seen_snr0'} was not written" in message
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean"]  # no set, no temporary folder

@@ -1,0 +1,29 @@
+"""Stage 0 of the recipe template: every config to train is built on a dummy batch before any data is written (egs/TEMPLATE/aecomp.sh)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.slow
+def test_recipe_checks_every_config_before_the_first_stage(tmp_path):
+    """A config mistake stops run.sh at stage 0, before data preparation, with config:LINE."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    recipe = ROOT / "egs" / "speech_commands" / "scr1"
+    (conf / "train_noisy.yaml").write_text((recipe / "conf" / "debug" / "train_noisy.yaml").read_text())
+    bad = (recipe / "conf" / "debug" / "train_dsp.yaml").read_text().replace("{name: wiener}", "{name: wienr}")
+    (conf / "train_dsp.yaml").write_text(bad)
+    line = bad.splitlines().index("frontend: {name: wienr}") + 1
+    env = {**os.environ, "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
+    proc = subprocess.run(["./run.sh", "--conf_dir", str(conf), "--systems", "noisy dsp", "--datadir",
+                           str(tmp_path / "data"), "--expdir", str(tmp_path / "exp")],
+                          cwd=recipe, env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f"{conf}/train_dsp.yaml:{line} (frontend): unknown frontend 'wienr'" in proc.stderr, proc.stderr[-2000:]
+    assert "stage 0) checking the configs of: noisy dsp (" in proc.stdout
+    assert "stage 1)" not in proc.stdout and not (tmp_path / "data").exists() and not (tmp_path / "mini").exists()
