@@ -129,3 +129,12 @@ def test_random_upstream_is_marked_from_its_checkpoint(tmp_path):
     assert rows["| ssl_b"].endswith(f"| wavlm_trained (wavlm_local, {trained_ckpt}) |")
     assert rows["| noisy"].endswith("| – |")
     assert "**ssl_a: the SSL upstream is randomly initialised, not pre-trained**" in out.read_text()
+
+
+def test_unquoted_list_is_refused_not_cut_short(tmp_path):
+    """``--systems clean noisy`` (the old recorded form) stops with a clear error instead of running ``clean``."""
+    proc = subprocess.run(["./run.sh", "--systems", "clean", "noisy", "--stage", "9", "--expdir", str(tmp_path)],
+                          cwd=ROOT / "egs" / "speech_commands" / "scr1", capture_output=True, text=True,
+                          env={**os.environ, "AECOMP_MINI": str(tmp_path / "mini")})
+    assert proc.returncode != 0
+    assert 'unexpected argument(s): noisy. A value with spaces needs quotes, e.g. --systems "clean noisy"' in proc.stderr

@@ -45,6 +45,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/utils/quote_args.sh"
 full_command=${AECOMP_RUN_COMMAND:-$(quote_args "$0" "$@")}  # recorded in RESULTS.md
 . "$here/utils/parse_options.sh"
+[ $# -eq 0 ] || { echo "$0: unexpected argument(s): $*. A value with spaces needs quotes," \
+  "e.g. --systems \"clean noisy\"" >&2; exit 1; }
 . ./path.sh
 . ./cmd.sh
 . ./db.sh
