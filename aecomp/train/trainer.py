@@ -140,8 +140,9 @@ class Trainer:
                 self._wrap_for(phase)
                 t0 = time.time()
                 train_stats = self._train_epoch(epoch, phase)
+                train_seconds = time.time() - t0
                 valid = self._validate(phase)
-                self._end_epoch(epoch, phase, train_stats, valid, time.time() - t0)
+                self._end_epoch(epoch, phase, train_stats, valid, time.time() - t0, train_seconds)
             return self._finish()
 
     def request_stop(self, *_args) -> None:
@@ -235,9 +236,11 @@ class Trainer:
         self.paradigm.configure(phase)  # restore train modes
         return self.paradigm.summarize_valid(counts)
 
-    def _end_epoch(self, epoch: int, phase, train_stats, valid, seconds: float) -> None:
+    def _end_epoch(self, epoch: int, phase, train_stats, valid, seconds: float, train_seconds: float) -> None:
+        """``seconds``: the epoch with its validation; ``train_seconds``: its training loop alone."""
         ds = self.paradigm.downstream
         record = {"epoch": epoch + 1, "phase": phase.name, "seconds": round(seconds, 2),
+                  "train_seconds": round(train_seconds, 2),
                   "lr": [g["lr"] for g in self.optimizer.param_groups], "train": train_stats, "valid": valid}
         self.state.history.append(record)
         self.state.epoch, self.state.step_in_epoch = epoch + 1, 0
