@@ -257,7 +257,8 @@ def describe_provenance(data_dir: Path, exp_dir: Path, rows: List[dict], command
     out = ["## How each stage's outputs were made", "",
            "| stage | outputs | command | options | commit | environment |", "|---|---|---|---|---|---|"]
     for (stage, cmd, options, commit, env), whats in sorted(made.items()):
-        out.append(f"| {stage} {STAGES[stage][0]} | {', '.join(whats)} | `{cmd}` | `{options}` | {commit} | {env} |")
+        shown = "the command shown" if cmd == command else f"`{cmd}`"
+        out.append(f"| {stage} {STAGES[stage][0]} | {', '.join(whats)} | {shown} | `{options}` | {commit} | {env} |")
     for stage, whats in sorted(missing.items()):
         out.append(f"| {stage} {STAGES[stage][0]} | {', '.join(whats)} | **no record** | | | |")
     out.append("")

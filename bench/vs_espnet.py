@@ -88,10 +88,12 @@ def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"espnet2.bin.enh_train failed:\n{proc.stderr[-3000:]}")
-    log_file = out / "exp" / "train.log"
-    epoch_times = espnet_train_seconds(log_file.read_text())
+    log_file = out / "exp" / "train.log"  # written when launched through ESPnet's run scripts; else stderr
+    log = log_file.read_text() if log_file.is_file() else proc.stderr
+    epoch_times = espnet_train_seconds(log)
     if len(epoch_times) != epochs:
-        raise RuntimeError(f"{log_file}: found the training time of {len(epoch_times)} epochs, expected {epochs}")
+        raise RuntimeError(f"ESPnet's log: found the training time of {len(epoch_times)} epochs, expected {epochs}:"
+                           f"\n{log[-2000:]}")
     state = torch.load(out / "exp" / f"{epochs}epoch.pth", map_location="cpu", weights_only=True)
     return {"wall": wall, "train": sum(epoch_times), "state": state}
 

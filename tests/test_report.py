@@ -78,9 +78,10 @@ def test_stage_records_and_reproducibility_verdict(tmp_path):
         return out.read_text()
 
     md = report(cmd)
-    assert "| 4 train | clean/seed1, noisy/seed1 | `cd egs/x && ./run.sh --systems 'clean noisy'` | `--x 1` | abc |" in md
+    assert "| 4 train | clean/seed1, noisy/seed1 | the command shown | `--x 1` | abc | A=1 |" in md
     assert "Every stage was run by the command shown." in md and "NOT reproducible" not in md
     md = report("cd egs/x && ./run.sh --stage 6")
+    assert "| 4 train | clean/seed1, noisy/seed1 | `cd egs/x && ./run.sh --systems 'clean noisy'` | `--x 1` |" in md
     assert "The command shown did not run every stage" in md and "NOT reproducible" not in md
     (exp / "noisy" / "seed1" / ".stage4").unlink()
     md = report(cmd)
