@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -44,6 +45,9 @@ import yaml
 from aecomp.data.datadir import DataDir
 from aecomp.data.evalsets import make_evalsets
 from common import VENV_BIN, mini_data, result
+
+#: the environment of both trainers: 2 threads, and the same code as this script (PYTHONPATH, e.g. a worktree)
+ENV = {"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
 
 MODEL = {
     "encoder": "conv", "encoder_conf": {"channel": 64, "kernel_size": 16, "stride": 8},
@@ -84,7 +88,7 @@ def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
                  f"--{tag}_data_path_and_name_and_type", f"{d}/spk1.scp,speech_ref1,sound",
                  f"--{tag}_shape_file", str(shape)]
     t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(args, capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"espnet2.bin.enh_train failed:\n{proc.stderr[-3000:]}")
@@ -120,7 +124,7 @@ def aecomp_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run([str(VENV_BIN / "aecomp"), "train", "--config", str(out / "conf.yaml"), "--train_data",
                            str(train), "--valid_data", str(valid), "--out_dir", str(out / "exp")],
-                          capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"aecomp train failed:\n{proc.stderr[-3000:]}")
