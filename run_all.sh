@@ -5,6 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 recipes=(egs/speech_commands/scr1 egs/librispeech/asr1)
+. "$root/egs/TEMPLATE/utils/quote_args.sh"
 
 mkdir -p "$root/results"
 summary="$root/results/RESULTS.md"
@@ -12,7 +13,7 @@ start=$SECONDS
 {
   echo "# aecomp: results of every recipe"
   echo
-  echo "Produced by \`./run_all.sh $*\` on $(date '+%F')."
+  echo "Produced by \`$(quote_args ./run_all.sh "$@")\` on $(date '+%F')."
 } > "$summary.tmp"
 for recipe in "${recipes[@]}"; do
   echo "=== $recipe"

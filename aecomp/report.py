@@ -68,7 +68,9 @@ def write_csv(rows: List[dict], exp_dir: Path) -> Tuple[Path, Path]:
 
 
 def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", notes: str = "",
-                   systems: Optional[Sequence[str]] = None, plot_name: Optional[str] = None) -> Path:
+                   systems: Optional[Sequence[str]] = None, plot_name: Optional[str] = None,
+                   provenance: str = "") -> Path:
+    """RESULTS.md: the command, ``provenance`` (see :func:`describe_provenance`), ``notes``, the tables."""
     metric, mode = rows[0]["metric"], rows[0]["mode"]
     agg = aggregate(rows)
     systems = [s for s in (systems or sorted({r["system"] for r in rows})) if any(r["system"] == s for r in rows)]
@@ -79,6 +81,8 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
     out.write(f"# {title}\n\n")
     if command:
         out.write(f"Produced by:\n\n```\n{command}\n```\n\n")
+    if provenance:
+        out.write(provenance.strip() + "\n\n")
     out.write(f"Metric: **{metric}** ({better} is better), mean over {len(seeds)} seed(s) "
               f"({', '.join(seeds)}); ± is the standard deviation over seeds.\n\n")
     if notes:
@@ -193,8 +197,10 @@ def describe_data(data_dir: Path) -> str:
 def describe_systems(exp_dir: Path, systems: Sequence[str]) -> str:
     """A markdown table: what each system is, where it starts from, its size and its mean training
     time over seeds (its own training only)."""
-    out = ["| system | paradigm | front-end | downstream | starts from | parameters | training time (s) |",
-           "|---|---|---|---|---|---:|---:|"]
+    upstreams = describe_upstreams(exp_dir, systems)
+    out = ["| system | paradigm | front-end | downstream | starts from | parameters | training time (s) |"
+           + (" SSL upstream |" if upstreams else ""),
+           "|---|---|---|---|---|---:|---:|" + ("---|" if upstreams else "")]
     for system in systems:
         runs = sorted((exp_dir / system).glob("*/config.yaml"))
         if not runs:
@@ -208,8 +214,105 @@ def describe_systems(exp_dir: Path, systems: Sequence[str]) -> str:
         params = json.loads(best.read_text()).get("parameters", "") if best.is_file() else ""
         took = f"{statistics.fmean(seconds):.0f}" if seconds else "–"
         out.append(f"| {system} | {_plugin_name(cfg['paradigm'])} | {_plugin_name(cfg['frontend'])} | "
-                   f"{_plugin_name(cfg['downstream'])} | {starts} | {params} | {took} |")
+                   f"{_plugin_name(cfg['downstream'])} | {starts} | {params} | {took} |"
+                   + (f" {upstreams.get(system, '–')} |" if upstreams else ""))
+    random = [s for s, u in upstreams.items() if "randomly initialised" in u]
+    if random:
+        out += ["", f"**{', '.join(random)}: the SSL upstream is randomly initialised, not pre-trained**; these "
+                "rows measure the machinery of the SSL loss, not the benefit of self-supervised representations."]
     return "\n".join(out) if len(out) > 2 else ""
+
+
+#: the stages whose outputs a table depends on: number -> (name, where its record lies)
+STAGES = {1: ("data", "data dir"), 2: ("validate", "data dir"), 3: ("evalsets", "data dir/eval"),
+          4: ("train", "exp/<system>/<seed>"), 5: ("evaluate", "exp/<system>/<seed>/eval")}
+
+
+def read_stage_record(path: Path) -> Optional[dict]:
+    """A ``.stage<N>`` file written by the recipe (``key: value`` lines) as a dict, or None if absent."""
+    if not path.is_file():
+        return None
+    record: Dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition(": ")
+        record[key] = f"{record[key]}; {value}" if key in record else value
+    return record
+
+
+def describe_provenance(data_dir: Path, exp_dir: Path, rows: List[dict], command: str) -> str:
+    """A markdown section: how each stage's outputs behind the table were made (the ``.stage<N>``
+    records), and whether the command shown reproduces the table."""
+    runs = sorted({(r["system"], r["seed"]) for r in rows})
+    places = [(1, data_dir, "data"), (2, data_dir, "data"), (3, data_dir / "eval", "evaluation sets")]
+    places += [(4, exp_dir / s / k, f"{s}/{k}") for s, k in runs] + [(5, exp_dir / s / k / "eval", f"{s}/{k}") for s, k in runs]
+    made: Dict[tuple, List[str]] = defaultdict(list)  # (stage, command, options, commit, env) -> outputs
+    missing: Dict[int, List[str]] = defaultdict(list)
+    for stage, where, what in places:
+        rec = read_stage_record(where / f".stage{stage}")
+        if rec is None:
+            missing[stage].append(what)
+        else:
+            made[(stage, rec.get("command", "?"), rec.get("options", ""), rec.get("commit", "?"),
+                  rec.get("env", ""))].append(what)
+    out = ["## How each stage's outputs were made", "",
+           "| stage | outputs | command | options | commit | environment |", "|---|---|---|---|---|---|"]
+    for (stage, cmd, options, commit, env), whats in sorted(made.items()):
+        shown = "the command shown" if cmd == command else f"`{cmd}`"
+        out.append(f"| {stage} {STAGES[stage][0]} | {', '.join(whats)} | {shown} | `{options}` | {commit} | {env} |")
+    for stage, whats in sorted(missing.items()):
+        out.append(f"| {stage} {STAGES[stage][0]} | {', '.join(whats)} | **no record** | | | |")
+    out.append("")
+    if missing:
+        stages = ", ".join(f"{n} ({STAGES[n][0]})" for n in sorted(missing))
+        out.append(f"**NOT reproducible from the command shown**: nothing records how stage(s) {stages} made "
+                   f"their outputs (no `.stage<N>` file: made by hand, or before the recipes wrote these records).")
+    elif {k[1] for k in made} == {command}:
+        out.append("Every stage was run by the command shown.")
+    else:
+        out.append("The command shown did not run every stage: to reproduce the table, run the commands above "
+                   "in the order of the stages.")
+    return "\n".join(out)
+
+
+def describe_upstreams(exp_dir: Path, systems: Sequence[str]) -> Dict[str, str]:
+    """system -> its SSL upstream, said to be random where the checkpoint says it is not pre-trained
+    (``pretrained: False``, as :func:`aecomp.losses.tiny_upstream.build_tiny_wavlm` writes)."""
+    found = {}
+    for system in systems:
+        runs = sorted((exp_dir / system).glob("*/config.yaml"))
+        if runs:
+            ups = [_upstream_text(u) for u in _upstreams(_read_yaml(runs[0]))]
+            if ups:
+                found[system] = "; ".join(ups)
+    return found
+
+
+def _upstreams(cfg) -> List[dict]:
+    """Every mapping in a config that names an s3prl ``upstream`` (the SSL loss's conf)."""
+    if isinstance(cfg, dict):
+        here = [cfg] if isinstance(cfg.get("upstream"), str) else []
+        return here + [u for v in cfg.values() for u in _upstreams(v)]
+    if isinstance(cfg, list):
+        return [u for v in cfg for u in _upstreams(v)]
+    return []
+
+
+def _upstream_text(conf: dict) -> str:
+    ckpt = conf.get("ckpt")
+    if not ckpt:
+        return f"{conf['upstream']} (s3prl hub)"
+    name = f"{Path(ckpt).stem} ({conf['upstream']}, {ckpt})"
+    if not Path(ckpt).is_file():
+        return f"{name}: checkpoint not found, pre-training unknown"
+    import torch
+
+    from aecomp.losses.tiny_upstream import TINY_WAVLM
+
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    # checkpoints of the tiny WavLM written before it carried "pretrained" are known by their config
+    if isinstance(state, dict) and (state.get("pretrained") is False or state.get("cfg") == TINY_WAVLM):
+        return f"{name}: randomly initialised, not pre-trained"
+    return name
 
 
 def _read_yaml(path: Path) -> dict:

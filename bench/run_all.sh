@@ -1,22 +1,84 @@
 #!/usr/bin/env bash
-# Run every benchmark and print the table of figures (each benchmark's last line, name: value).
-# About 10 minutes on a 2-core machine. Run on an otherwise idle machine: the figures are
-# ratios or medians taken in one run, but other load still skews them.
-#   bench/run_all.sh
+# Run every benchmark and write bench/RESULTS.md: commit (and whether the tree had uncommitted
+# changes), date, machine, and every figure with its target. A benchmark's figures are the
+# `name: value` lines that end its output. About 10 minutes on a 2-core machine; run it on an
+# otherwise idle machine: the figures are ratios or medians taken in one run, but other load
+# still skews them.
+#   bench/run_all.sh                  # writes bench/RESULTS.md
+#   bench/run_all.sh --quick --out /tmp/RESULTS.md   # shrunk sizes: checks the script, not the targets
+#   bench/run_all.sh --only "startup padding" --out /tmp/RESULTS.md   # some of them
 set -euo pipefail
 cd "$(dirname "$0")"
-py=../tools/venv/bin/python
 benches=(startup padding trainer_overhead data_pipeline paradigm_cost ssl_cache vs_espnet memory)
-declare -A figure
+quick=false; out=RESULTS.md
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    --out) out=$2; shift 2 ;;
+    --only) read -ra benches <<< "$2"; shift 2 ;;
+    *) echo "$0: unknown argument '$1' (options: --quick, --out FILE, --only \"NAME ...\")" >&2; exit 1 ;;
+  esac
+done
+py=../tools/venv/bin/python
+for b in "${benches[@]}"; do [ -f "$b.py" ] || { echo "$0: no benchmark bench/$b.py" >&2; exit 1; }; done
+declare -A quick_args=(
+  [trainer_overhead]="--utts 96 --epochs 1 --repeats 1" [ssl_cache]="--steps 2 --batch 4 --distinct_batches 2"
+  [vs_espnet]="--utts 32 --epochs 1 --repeats 1" [memory]="-- $py -c pass")
+# figure -> "target|what it is"; the target is "< x", "<= x", "> x", ">= x" or "report"
+declare -A about=(
+  [aecomp_list_seconds]="< 1|aecomp list wall time, s (median of 10)"
+  [bucketed_padding_efficiency]=">= 0.9|real / padded samples of the length-bucketed sampler"
+  [trainer_vs_bare_steps_per_second_premixed]=">= 0.95|trainer / bare PyTorch loop steps per second, pre-mixed batches"
+  [trainer_vs_bare_steps_per_second_mixed]=">= 0.95|trainer / bare PyTorch loop steps per second, noise mixed on the fly (the recipes' path)"
+  [loader_wait_share_recipe_default]="<= 0.05|loader wait as a share of step time, recipe default"
+  [iterative_over_joint_epoch_time]="< 1.3|time per epoch of iterative over joint"
+  [ssl_cache_speedup]="> 1|SSL loss step time without / with the clean-feature cache"
+  [espnet_over_aecomp_epoch_time]=">= 1|ESPnet / aecomp training-epoch time (validation left out), same model and data"
+  [espnet_over_aecomp_wall_time]=">= 1|ESPnet / aecomp whole-process wall time, same model and data"
+  [peak_rss_mib]="report|peak resident memory of a Speech Commands recipe run, MiB")
+
+commit=$(git rev-parse HEAD)
+[ -z "$(git status --porcelain --untracked-files=no)" ] || commit+=" (with uncommitted changes)"
+rows=(); start=$SECONDS
 for b in "${benches[@]}"; do
   echo "=== bench/$b.py"
-  start=$SECONDS
-  log=$(mktemp)
-  $py "$b.py" 2>"$log.err" | tee "$log" || { echo "bench/$b.py failed:"; tail -20 "$log.err"; exit 1; }
-  figure[$b]="$(tail -1 "$log") ($((SECONDS - start)) s)"
+  t0=$SECONDS; log=$(mktemp)
+  args=(); ! $quick || [ -z "${quick_args[$b]:-}" ] || read -ra args <<< "${quick_args[$b]}"
+  $py "$b.py" "${args[@]}" 2>"$log.err" | tee "$log" || { echo "bench/$b.py failed:"; tail -20 "$log.err"; exit 1; }
+  figures=$(tac "$log" | awk '/^[a-z0-9_]+: -?[0-9.]+$/ {print; next} {exit}' | tac)
+  [ -n "$figures" ] || { echo "bench/$b.py printed no 'name: value' figure at its end" >&2; exit 1; }
+  while read -r name value; do
+    name=${name%:}
+    [ -n "${about[$name]:-}" ] || { echo "$0: figure '$name' of bench/$b.py has no target here (about[])" >&2; exit 1; }
+    target=${about[$name]%%|*}
+    if [ "$target" = report ]; then verdict=""; else
+      verdict=$(awk -v v="$value" -v t="$target" 'BEGIN { split(t, a, " "); op = a[1]; x = a[2] + 0; v += 0
+        ok = (op == "<" && v < x) || (op == "<=" && v <= x) || (op == ">" && v > x) || (op == ">=" && v >= x)
+        print ok ? " ✔" : " ✘" }')
+    fi
+    rows+=("| \`$b.py\` | ${about[$name]#*|} | \`$name\` | $value | $target$verdict | $((SECONDS - t0)) s |")
+  done <<< "$figures"
   rm -f "$log" "$log.err"
 done
-echo
-echo "| benchmark | figure |"
-echo "|---|---|"
-for b in "${benches[@]}"; do echo "| $b | ${figure[$b]} |"; done
+
+cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+torch=$($py -c 'import torch; print(torch.__version__, "with", torch.get_num_threads(), "CPU threads")')
+{
+  echo "# Benchmark figures"
+  echo
+  echo "Written by \`bench/run_all.sh$($quick && echo ' --quick')\` (benchmarks: ${benches[*]}); do not edit by hand."
+  echo
+  ! $quick || { echo "**Quick mode: sizes shrunk to check the scripts; these figures do not stand for the targets.**"; echo; }
+  echo "- commit: $commit"
+  echo "- date: $(date -u '+%F %T UTC'); all benchmarks in $((SECONDS - start)) s"
+  echo "- machine: ${cpu:-unknown CPU}, $(nproc) cores, $mem memory, torch $torch"
+  echo "- load average at the end (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| benchmark | what | figure | value | target | benchmark time |"
+  echo "|---|---|---|---:|---|---:|"
+  printf '%s\n' "${rows[@]}"
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "=== figures written to bench/$out"
+cat "$out"

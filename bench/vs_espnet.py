@@ -9,19 +9,30 @@ Conv-TasNet (espnet2 ``conv`` encoder/decoder, ``tcn`` separator), SI-SNR loss, 
 - aecomp: ``aecomp train`` with front-end ``espnet_enh`` (the same espnet2 modules), downstream
   ``none``, paradigm ``cascade`` with only its enhancement phase.
 
-Both final models are loaded into the same module and scored with the same SI-SNR code on the
-validation pairs. Prints wall times (whole process, imports included, and the training epochs
-alone) and the final SI-SNR of each; the last line is the ESPnet/aecomp time ratio (>= 1: aecomp
-at least as fast).
+Both sides use seed 0 and run ``--repeats`` times, alternating (ESPnet, aecomp, ESPnet, ...), so
+that a change in machine load hits both; each figure is the median over the repeats, with the
+spread (min-max). Two times of each run:
 
-    tools/venv/bin/python bench/vs_espnet.py [--utts 480] [--epochs 2]
+- training-epoch time: each trainer's own timing of its training loops, validation left out
+  (ESPnet: the ``time=`` of the ``[train]`` part of its "epoch results" lines in train.log;
+  aecomp: ``train_seconds`` in history.json), summed over the epochs;
+- wall time of the whole process (imports, data reading, validation, checkpoints included).
+
+The final models of every run are loaded into the same module and scored with the same SI-SNR
+code on the validation pairs. The last two lines are the ESPnet/aecomp ratios of the medians
+(>= 1: aecomp at least as fast), training epochs then wall time. Default size: 240 training
+pairs x 2 epochs (about 3 minutes for 3 repeats on 2 cores).
+
+    tools/venv/bin/python bench/vs_espnet.py [--utts 240] [--epochs 2] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +45,9 @@ import yaml
 from aecomp.data.datadir import DataDir
 from aecomp.data.evalsets import make_evalsets
 from common import VENV_BIN, mini_data, result
+
+#: the environment of both trainers: 2 threads, and the same code as this script (PYTHONPATH, e.g. a worktree)
+ENV = {"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
 
 MODEL = {
     "encoder": "conv", "encoder_conf": {"channel": 64, "kernel_size": 16, "stride": 8},
@@ -74,36 +88,50 @@ def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
                  f"--{tag}_data_path_and_name_and_type", f"{d}/spk1.scp,speech_ref1,sound",
                  f"--{tag}_shape_file", str(shape)]
     t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(args, capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"espnet2.bin.enh_train failed:\n{proc.stderr[-3000:]}")
-    log = (out / "exp" / "train.log").read_text() if (out / "exp" / "train.log").is_file() else proc.stderr
-    epoch_times = [float(m) for m in re.findall(r"epoch results: .*?time=([0-9.]+) seconds", log)]
-    if not epoch_times:  # "time=1 minute and 3.2 seconds"
-        epoch_times = [_seconds(m) for m in re.findall(r"epoch results: .*?time=([^,]+?),", log)]
+    log_file = out / "exp" / "train.log"  # written when launched through ESPnet's run scripts; else stderr
+    log = log_file.read_text() if log_file.is_file() else proc.stderr
+    epoch_times = espnet_train_seconds(log)
+    if len(epoch_times) != epochs:
+        raise RuntimeError(f"ESPnet's log: found the training time of {len(epoch_times)} epochs, expected {epochs}:"
+                           f"\n{log[-2000:]}")
     state = torch.load(out / "exp" / f"{epochs}epoch.pth", map_location="cpu", weights_only=True)
     return {"wall": wall, "train": sum(epoch_times), "state": state}
+
+
+def espnet_train_seconds(log: str) -> list:
+    """Seconds of each epoch's training loop from an ESPnet train.log: the ``time=`` of the ``[train]``
+    part of its "<N>epoch results: [train] ..., time=1 minute and 3.2 seconds, ..., [valid] ..." lines."""
+    out = []
+    for train_part in re.findall(r"\d+epoch results: \[train\] (.*?)(?:, \[valid\] |$)", log, re.M):
+        found = re.search(r"(?:^|, )time=(.+?)(?=, \w+=|$)", train_part)
+        if found:
+            out.append(_seconds(found.group(1)))
+    return out
 
 
 def aecomp_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
     conf = {"frontend": {"name": "espnet_enh", "conf": MODEL}, "downstream": {"name": "none"},
             "paradigm": {"name": "cascade", "conf": {"ae_epochs": epochs, "ca_epochs": 0, "signal_loss": "si_snr"}},
             "data": {"batch_size": 16, "num_workers": 0, "preload": False},
-            "optim": {"name": "adam", "conf": {"lr": 0.001}}, "trainer": {"grad_clip": 5.0, "keep_nbest": 1}}
+            "optim": {"name": "adam", "conf": {"lr": 0.001}},
+            "trainer": {"grad_clip": 5.0, "keep_nbest": 1, "seed": 0}}
     out.mkdir(parents=True)
     (out / "conf.yaml").write_text(yaml.safe_dump(conf))
     t0 = time.perf_counter()
     proc = subprocess.run([str(VENV_BIN / "aecomp"), "train", "--config", str(out / "conf.yaml"), "--train_data",
                            str(train), "--valid_data", str(valid), "--out_dir", str(out / "exp")],
-                          capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"aecomp train failed:\n{proc.stderr[-3000:]}")
     history = json.loads((out / "exp" / "history.json").read_text())
     last = torch.load(out / "exp" / "checkpoints" / f"ep{epochs:03d}.pt", map_location="cpu", weights_only=True)
     state = {k[len("frontend."):]: v for k, v in last["model"].items() if k.startswith("frontend.")}
-    return {"wall": wall, "train": sum(h["seconds"] for h in history), "state": state}
+    return {"wall": wall, "train": sum(h["train_seconds"] for h in history), "state": state}
 
 
 @torch.no_grad()
@@ -125,6 +153,7 @@ def valid_si_snr(state: dict, valid: Path) -> float:
 
 
 def _seconds(text: str) -> float:
+    """Seconds of a humanfriendly time span ("1 hour, 2 minutes and 3.5 seconds")."""
     total = 0.0
     for value, unit in re.findall(r"([0-9.]+) (hour|minute|second)", text):
         total += float(value) * {"hour": 3600, "minute": 60, "second": 1}[unit]
@@ -133,22 +162,36 @@ def _seconds(text: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--utts", type=int, default=480)
+    parser.add_argument("--utts", type=int, default=240)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    runs = {"ESPnet enh_train": [], "aecomp train": []}
     with tempfile.TemporaryDirectory(prefix="aecomp-bench-") as tmp:
         tmp = Path(tmp)
         data = mini_data(tmp, size="default")
         train = pairs(data, "train", "noise_train", args.utts, tmp / "pairs")
         valid = pairs(data, "dev", "noise_train", 120, tmp / "pairs")
-        esp = espnet_run(train, valid, tmp / "espnet", args.epochs)
-        ours = aecomp_run(train, valid, tmp / "aecomp", args.epochs)
-        esp_snr, our_snr = valid_si_snr(esp["state"], valid), valid_si_snr(ours["state"], valid)
-    print(f"ESPnet enh_train: {esp['wall']:.1f} s in all, {esp['train']:.1f} s in its epochs, valid SI-SNR "
-          f"{esp_snr:.2f} dB | aecomp: {ours['wall']:.1f} s in all, {ours['train']:.1f} s in its epochs, valid "
-          f"SI-SNR {our_snr:.2f} dB ({args.utts} utterances x {args.epochs} epochs, batches of 16)")
-    print(f"epoch time ratio ESPnet/aecomp: {esp['train'] / ours['train']:.2f}")
+        for r in range(args.repeats):  # alternating, so that load changes hit both sides
+            for (name, side), run in zip(runs.items(), (espnet_run, aecomp_run)):
+                done = run(train, valid, tmp / f"{name.split()[0]}{r}", args.epochs)
+                done["si_snr"] = valid_si_snr(done.pop("state"), valid)
+                side.append(done)
+    print(f"{args.utts} training pairs x {args.epochs} epochs, batches of 16, seed 0, {args.repeats} alternating "
+          "runs per side; median (min-max):")
+    med = {}
+    for name, side in runs.items():
+        med[name] = {k: statistics.median(r[k] for r in side) for k in ("train", "wall", "si_snr")}
+        print(f"  {name}: training epochs {_spread(side, 'train')} s, whole process {_spread(side, 'wall')} s, "
+              f"final valid SI-SNR {_spread(side, 'si_snr', 2)} dB")
+    esp, ours = med["ESPnet enh_train"], med["aecomp train"]
+    result("espnet_over_aecomp_epoch_time", esp["train"] / ours["train"])
     result("espnet_over_aecomp_wall_time", esp["wall"] / ours["wall"])
+
+
+def _spread(runs: list, key: str, digits: int = 1) -> str:
+    values = [r[key] for r in runs]
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
 if __name__ == "__main__":

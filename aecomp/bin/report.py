@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--command", default="", help="the command that produced the results (recorded)")
     option(parser, "--notes", default="", help="markdown put under the title (data, upstreams, ...)")
     option(parser, "--systems", default="", help="system order in tables (space-separated)")
-    option(parser, "--data_dir", default="", help="data folder of the recipe, summarised in RESULTS.md")
+    option(parser, "--data_dir", default="",
+           help="data folder of the recipe, summarised in RESULTS.md with how each stage made its outputs")
 
 
 def main(args) -> int:
@@ -42,7 +43,8 @@ def main(args) -> int:
         out.resolve().parent) else png.resolve()
     notes = "\n\n".join(n for n in (args.notes, report.describe_data(Path(args.data_dir)) if args.data_dir else "",
                                     report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
-    report.write_markdown(rows, out, args.title, args.command, notes, systems, str(rel_png))
+    provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
+    report.write_markdown(rows, out, args.title, args.command, notes, systems, str(rel_png), provenance)
     log.info("results: %s, %s, %s, %s", out, csv_path, per_seed, png)
     print(out.read_text())
     return 0

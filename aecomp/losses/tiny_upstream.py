@@ -34,7 +34,8 @@ TINY_WAVLM = {
 
 
 def build_tiny_wavlm(path: str | Path, seed: int = 0) -> Path:
-    """Write a randomly initialised tiny WavLM checkpoint (``{"cfg", "model"}``) to ``path``."""
+    """Write a randomly initialised tiny WavLM checkpoint (``{"cfg", "model", "pretrained": False}``) to
+    ``path``; ``aecomp report`` reads ``pretrained`` to mark the results that used it."""
     from aecomp.offline import offline_imports
 
     offline_imports()
@@ -44,7 +45,7 @@ def build_tiny_wavlm(path: str | Path, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     try:
         model = WavLM(WavLMConfig(dict(TINY_WAVLM)))
-        state = {"cfg": dict(TINY_WAVLM), "model": model.state_dict()}
+        state = {"cfg": dict(TINY_WAVLM), "model": model.state_dict(), "pretrained": False}
     finally:
         torch.random.set_rng_state(generator_state)
     with atomic_output(path) as tmp:

@@ -13,18 +13,19 @@ The exact weighting of the paper is not public; ``importance`` chooses the
 scheme (see :mod:`aecomp.losses.importance`) and ``task_weight`` whether the
 downstream loss also back-propagates into the front-end (as in joint
 training) or only decides how much each sample counts. Defaults, and why
-(chosen on the Speech Commands mini corpus with a fixed low-SNR *dev* grid, dev
-speakers mixed with training noise at 5/0/-5 dB; the test set was not used):
+(chosen on the Speech Commands mini corpus with a low-SNR *dev* grid; the test set
+was not used; the grid's figures are not quoted here because no command and results
+file under ``docs/results/`` reproduce them yet, see issue 11):
 
 - ``task_weight: 0.0``: the downstream loss only sets the weights. Back-propagating
-  it too (``task_weight: 1``) pulled the front-end away from the clean signal
-  (SI-SNR improvement 3.3 dB instead of 5.2 dB on dev) for no accuracy gain;
+  it too pulled the front-end away from the clean signal (lower SI-SNR improvement
+  on dev) for no accuracy gain;
 - ``importance: softmax, temperature: 1.0``: with cross-entropy losses of a few
   nats, the hardest samples of a batch get several times the mean weight without
-  one sample taking the whole batch. ``rank`` did as well (0.788 vs 0.792 mean
-  dev accuracy at 0 and -5 dB), no weighting (``uniform``) worse (0.771);
+  one sample taking the whole batch. ``rank`` did about as well, no weighting
+  (``uniform``) worse;
 - 4 rounds of 1 + 1 epochs: each module is updated for as many epochs as in
-  joint training; 2 rounds (0.767) were worse than 4 (0.792);
+  joint training; 2 rounds were worse;
 - warm-ups of 6 + 6 epochs when the modules start untrained; the recipes start
   them pre-trained instead (``init``) and set the warm-ups to 0.
 """

@@ -143,8 +143,9 @@ class Trainer:
                 self._wrap_for(phase)
                 t0 = time.time()
                 train_stats = self._train_epoch(epoch, phase)
+                train_seconds = time.time() - t0
                 valid = self._validate(phase)
-                self._end_epoch(epoch, phase, train_stats, valid, time.time() - t0)
+                self._end_epoch(epoch, phase, train_stats, valid, time.time() - t0, train_seconds)
             return self._finish()
 
     def request_stop(self, *_args) -> None:
@@ -238,9 +239,11 @@ class Trainer:
         self.paradigm.configure(phase)  # restore train modes
         return self.paradigm.summarize_valid(counts)
 
-    def _end_epoch(self, epoch: int, phase, train_stats, valid, seconds: float) -> None:
+    def _end_epoch(self, epoch: int, phase, train_stats, valid, seconds: float, train_seconds: float) -> None:
+        """``seconds``: the epoch with its validation; ``train_seconds``: its training loop alone."""
         ds = self.paradigm.downstream
         record = {"epoch": epoch + 1, "phase": phase.name, "seconds": round(seconds, 2),
+                  "train_seconds": round(train_seconds, 2),
                   "lr": [g["lr"] for g in self.optimizer.param_groups], "train": train_stats, "valid": valid}
         self.state.history.append(record)
         self.state.epoch, self.state.step_in_epoch = epoch + 1, 0
@@ -354,7 +357,7 @@ class Trainer:
                                              num_workers=self.cfg.data.num_workers, generator=generator,
                                              pin_memory=self.device.type == "cuda")
         # Without workers, batches that mix noise on the fly are made in a thread while the previous
-        # step computes (bench/data_pipeline.py: loader wait 17.8 % -> 2.5 % of the step). Batches
+        # step computes (measured by bench/data_pipeline.py; figures in bench/RESULTS.md). Batches
         # that are only indexed from memory are cheaper made inline: there the thread's GIL
         # hand-offs cost more than they save (bench/trainer_overhead.py).
         if self.cfg.data.num_workers == 0 and getattr(dataset, "noise", None) is not None:

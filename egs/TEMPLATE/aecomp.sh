@@ -13,6 +13,8 @@
 #
 # Every stage can be rerun: finished work is kept (data/.done, model.pt,
 # metrics.json), interrupted training resumes from its last checkpoint.
+# Each stage that makes outputs records how (command, options, commit) in a
+# .stage<N> file next to them; stage 6 prints these records in RESULTS.md.
 set -euo pipefail
 
 help_message="Usage: $0 [options]
@@ -41,15 +43,30 @@ results=RESULTS.md     # where the results table goes
 check_config=true      # before the first stage (if it is <= 4): build every system on a dummy batch (seconds)
 # -- end of options --
 
-full_command=${AECOMP_RUN_COMMAND:-"$0 $*"}  # recorded in RESULTS.md
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/utils/quote_args.sh"
+full_command=${AECOMP_RUN_COMMAND:-$(quote_args "$0" "$@")}  # recorded in RESULTS.md
 . "$here/utils/parse_options.sh"
+[ $# -eq 0 ] || { echo "$0: unexpected argument(s): $*. A value with spaces needs quotes," \
+  "e.g. --systems \"clean noisy\"" >&2; exit 1; }
 . ./path.sh
 . ./cmd.sh
 . ./db.sh
 
 log() { echo "$(date '+%F %T') ($(basename "$0") stage ${current:-}) $*"; }
 run_stage() { current=$1; [ "$1" -ge "$stage" ] && [ "$1" -le "$stop_stage" ]; }
+# record_stage N DIR OPTIONS...: write DIR/.stage<N>, how stage N made the outputs in DIR
+record_stage() {
+  local n=$1 dir=$2 commit; shift 2
+  commit=$(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)
+  [ "$commit" = unknown ] || [ -z "$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null)" ] \
+    || commit+=" (with uncommitted changes)"
+  { echo "command: $full_command"; echo "options: $(quote_args "$@")"; echo "commit: $commit"; echo "date: $(date -u '+%F %T UTC')"
+    local v; for v in $(sed -n 's/^ *export \([A-Za-z_0-9]*\)=.*/\1/p' db.sh); do echo "env: $v=${!v:-}"; done
+  } > "$dir/.stage$n.tmp"
+  mv "$dir/.stage$n.tmp" "$dir/.stage$n"
+}
+log "command: $full_command"
 [ -n "$systems" ] || { echo "$0: no --systems given" >&2; exit 1; }
 for s in $systems; do
   [ -f "$conf_dir/train_${s}.yaml" ] || { echo "$0: system '$s' has no config $conf_dir/train_${s}.yaml" >&2; exit 1; }
@@ -84,12 +101,14 @@ if run_stage 1; then
   else
     eval "local/data.sh --datadir '$datadir' --nj '$nj' $data_args"  # eval: quoted values in data_args
     echo "local/data.sh $data_args" > "$datadir/.done"
+    record_stage 1 "$datadir" --data_args "$data_args" --sample_rate "$sample_rate"
   fi
 fi
 
 if run_stage 2; then
   log "validating data directories and audio"
   aecomp validate --sample_rate "$sample_rate" "$datadir"/{train,dev,test} "$datadir"/noise_*
+  record_stage 2 "$datadir" --sample_rate "$sample_rate"
 fi
 
 if run_stage 3; then
@@ -98,6 +117,7 @@ if run_stage 3; then
   for d in "$datadir"/noise_test_*; do noise_opts+=(--noise "${d##*/noise_test_}=$d"); done
   aecomp make-evalsets --test "$datadir/test" "${noise_opts[@]}" --snrs "$eval_snrs" \
     --seed "$eval_seed" --sample_rate "$sample_rate" --nj "$nj" --out_dir "$datadir/eval"
+  record_stage 3 "$datadir/eval" --eval_snrs "$eval_snrs" --eval_seed "$eval_seed" --sample_rate "$sample_rate"
 fi
 
 if run_stage 4; then
@@ -114,9 +134,10 @@ if run_stage 4; then
       $ok && ready+="$system "
     done
     [ -n "$ready" ] || { echo "$0: the init sections of$pending form a cycle" >&2; exit 1; }
-    jobs="$expdir/log/train.wave$wave.jobs"; : > "$jobs"
+    jobs="$expdir/log/train.wave$wave.jobs"; : > "$jobs"; untrained=()
     for system in $ready; do
       for seed in $seeds; do
+        [ -f "$expdir/$system/seed$seed/model.pt" ] || untrained+=("$expdir/$system/seed$seed")  # trained now
         echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
           "--train_data $datadir/train --valid_data $datadir/dev --noise $datadir/noise_train" \
           "--out_dir $expdir/$system/seed$seed --ngpu $ngpu" >> "$jobs"
@@ -127,6 +148,9 @@ if run_stage 4; then
     log "training wave $wave: $ready(seeds $seeds) -> $expdir/<system>/seed<k>/, logs $expdir/log/train.wave$wave.*.log"
     ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/train.wave$wave.JOB.log" \
       run_line.sh "$jobs" JOB
+    for d in "${untrained[@]}"; do
+      record_stage 4 "$d" --conf_dir "$conf_dir" --train_args "$train_args" --ngpu "$ngpu" --seeds "$seeds"
+    done
   done
 fi
 
@@ -140,6 +164,9 @@ if run_stage 5; then
   n=$(wc -l < "$jobs")
   log "evaluating $n system(s) on $(ls -d "$datadir"/eval/* | wc -l) sets -> $expdir/<system>/seed<k>/eval/"
   ${decode_cmd} --max_jobs_run "$nj" JOB=1:"$n" "$expdir/log/eval.JOB.log" run_line.sh "$jobs" JOB
+  for system in $systems; do
+    for seed in $seeds; do record_stage 5 "$expdir/$system/seed$seed/eval" --eval_args "$eval_args"; done
+  done
 fi
 
 if run_stage 6; then

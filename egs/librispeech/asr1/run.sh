@@ -9,7 +9,8 @@
 #   ./run.sh --systems "noisy cascade cascade_ssl"   # + the SSL representation loss (seed 001)
 #   ./run.sh --help
 set -euo pipefail
-export AECOMP_RUN_COMMAND="cd egs/librispeech/asr1 && ./run.sh $*"
+. ../../TEMPLATE/utils/quote_args.sh
+export AECOMP_RUN_COMMAND="cd egs/librispeech/asr1 && $(quote_args ./run.sh "$@")"
 
 exec ../../TEMPLATE/aecomp.sh \
   --systems "clean noisy cascade joint iterative" \

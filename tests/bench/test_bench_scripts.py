@@ -1,0 +1,43 @@
+"""The benchmark scripts' bookkeeping (their speed is measured in bench/, never asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def test_espnet_epoch_time_is_the_train_part_even_past_a_minute():
+    from vs_espnet import espnet_train_seconds
+
+    log = ("INFO: 1epoch results: [train] iter_time=0.012, forward_time=0.5, train_time=0.9, time=1 minute and "
+           "3.21 seconds, total_count=30, [valid] si_snr=4.1, loss=-4.1, time=3.1 seconds, total_count=30\n"
+           "INFO: 2epoch results: [train] loss=1.0, time=1 hour, 2 minutes and 1.5 seconds, total_count=60, "
+           "[valid] loss=1.0, time=2 seconds, total_count=60\n"
+           "INFO: 3epoch results: [train] loss=1.0, time=4.5 seconds, total_count=90\n")
+    assert espnet_train_seconds(log) == [63.21, 3721.5, 4.5]
+
+
+def test_run_all_writes_results_with_commit_machine_and_targets(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    proc = subprocess.run([str(ROOT / "bench" / "run_all.sh"), "--quick", "--only", "startup", "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    md = out.read_text()
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    assert f"- commit: {head.strip()}" in md
+    assert "- machine: " in md and " cores, " in md and " GiB memory" in md
+    assert "**Quick mode" in md
+    (row,) = [line for line in md.splitlines() if "`aecomp_list_seconds`" in line]
+    printed = [line for line in proc.stdout.splitlines() if line.startswith("aecomp_list_seconds: ")][-1]
+    assert f"| {printed.split(': ')[1]} | < 1 " in row  # the figure as the benchmark printed it, with its target
+
+
+def test_run_all_refuses_an_unknown_benchmark(tmp_path):
+    proc = subprocess.run([str(ROOT / "bench" / "run_all.sh"), "--only", "nosuch", "--out", str(tmp_path / "R.md")],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "no benchmark bench/nosuch.py" in proc.stderr
+    assert not (tmp_path / "R.md").exists()
