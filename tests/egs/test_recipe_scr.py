@@ -38,7 +38,7 @@ def test_every_stage_produces_its_outputs(recipe_run):
         assert f"stage {stage})" in proc.stdout
     for split in ("train", "dev", "test", "noise_train", "noise_test_seen", "noise_test_unseen"):
         assert (tmp / "data" / split / "wav.scp").is_file()
-    sets = sorted(p.name for p in (tmp / "data" / "eval").iterdir())
+    sets = sorted(p.name for p in (tmp / "data" / "eval").iterdir() if p.is_dir())  # not the .stage3 record
     assert sets == sorted(["clean"] + [f"{c}_snr{s}" for c in ("seen", "unseen") for s in ("10", "0", "-5")])
     for system in SYSTEMS:
         model = tmp / "exp" / system / "seed1"
@@ -79,7 +79,7 @@ def test_results_table_csv_and_plot(recipe_run):
 @pytest.mark.slow
 def test_rerun_keeps_finished_work(recipe_run):
     tmp, _ = recipe_run
-    noisy_sets = sorted(p for p in (tmp / "data" / "eval").iterdir() if p.name != "clean")  # clean is a copy
+    noisy_sets = sorted(p for p in (tmp / "data" / "eval").iterdir() if p.is_dir() and p.name != "clean")  # clean is a copy
     kept = [tmp / "data" / ".done", *(p / "wav.scp" for p in noisy_sets)]
     for system in SYSTEMS:
         model = tmp / "exp" / system / "seed1"
