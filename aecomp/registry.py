@@ -57,7 +57,7 @@ KINDS: Dict[str, tuple] = {
     "loss": ("aecomp.losses.base", "Loss"),
     "paradigm": ("aecomp.paradigms.base", "Paradigm"),
     "corpus": ("aecomp.corpora.base", "Corpus"),
-    "codec": ("aecomp.audio.codecs", "Codec"),
+    "corruption": ("aecomp.corruptions.base", "Corruption"),
 }
 
 

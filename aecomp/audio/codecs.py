@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aecomp.corruptions.base import Corrupted, Corruption
 from aecomp.errors import AecompError
 from aecomp.registry import register
 
@@ -17,16 +18,21 @@ class CodecError(AecompError, RuntimeError):
     """A codec is unavailable or failed; the message names the command and what to install."""
 
 
-class Codec:
-    """A codec, registered under kind ``codec``: ``codec(wav [T], sample_rate) -> decoded [T]``.
+class Codec(Corruption):
+    """A codec corruption: ``codec.code(wav [T], sample_rate) -> decoded [T]``.
 
     The output has the input's length and rate, aligned in time with it (the
     encoder's delay removed), so clean and coded audio can be compared sample by
     sample.
     """
 
-    def __call__(self, wav: np.ndarray, sample_rate: int) -> np.ndarray:  # pragma: no cover - abstract
+    family = "codec"
+
+    def code(self, wav: np.ndarray, sample_rate: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def __call__(self, speech: np.ndarray, sample_rate: int, rng: np.random.Generator) -> Corrupted:
+        return Corrupted(self.code(speech, sample_rate), np.asarray(speech, dtype=np.float32))
 
 
 #: ffmpeg encoder -> container format it is written in
@@ -34,11 +40,12 @@ CONTAINERS = {"libmp3lame": "mp3", "aac": "adts", "libopus": "ogg", "libvorbis":
               "pcm_s16le": "wav"}
 
 
-@register("codec", "ffmpeg")
+@register("corruption", "codec")
 class FFmpegCodec(Codec):
     """Any ffmpeg encoder at a bitrate (mp3, AAC-LC, Opus, SBC, ...), decoded back to PCM."""
 
-    def __init__(self, encoder: str = "libmp3lame", bitrate: str = "64k", max_delay: int = 4096):
+    def __init__(self, encoder: str = "libmp3lame", bitrate: str = "64k", max_delay: int = 4096, *,
+                 sample_rate: int = 16000):
         """``encoder``: an ffmpeg audio encoder name (see :data:`CONTAINERS`); ``bitrate``: as ffmpeg
         takes it ("32k"). The decoded signal is aligned to the input by cross-correlation over
         lags up to ``max_delay`` samples."""
@@ -46,7 +53,7 @@ class FFmpegCodec(Codec):
             raise CodecError(f"unsupported encoder '{encoder}'; choose one of {', '.join(CONTAINERS)}")
         self.encoder, self.bitrate, self.max_delay = encoder, bitrate, max_delay
 
-    def __call__(self, wav: np.ndarray, sample_rate: int) -> np.ndarray:
+    def code(self, wav: np.ndarray, sample_rate: int) -> np.ndarray:
         import soundfile as sf
 
         exe = shutil.which("ffmpeg")

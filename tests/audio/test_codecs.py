@@ -21,8 +21,8 @@ def test_codec_roundtrip_is_aligned_and_lossy(encoder):
     # broadband: a low-bitrate encoder must drop the high partials
     wav = sum(0.1 * np.sin(2 * np.pi * f * t) for f in (300, 2500, 6000, 7200)) * (1 + np.sin(2 * np.pi * 2 * t)) / 2
     wav = wav.astype(np.float32)
-    hi = registry.build("codec", {"name": "ffmpeg", "conf": {"encoder": encoder, "bitrate": "128k"}})(wav, 16000)
-    lo = registry.build("codec", {"name": "ffmpeg", "conf": {"encoder": encoder, "bitrate": "16k"}})(wav, 16000)
+    hi = registry.build("corruption", {"name": "codec", "conf": {"encoder": encoder, "bitrate": "128k"}}).code(wav, 16000)
+    lo = registry.build("corruption", {"name": "codec", "conf": {"encoder": encoder, "bitrate": "16k"}}).code(wav, 16000)
     assert hi.shape == lo.shape == wav.shape
     assert snr(wav, hi) > 15.0, "128 kb/s should be close to the input once aligned"
     assert snr(wav, lo) < snr(wav, hi) - 3.0
@@ -36,4 +36,4 @@ def test_align_finds_the_delay():
 
 def test_unknown_encoder():
     with pytest.raises(CodecError, match="unsupported encoder 'mp5'"):
-        registry.build("codec", {"name": "ffmpeg", "conf": {"encoder": "mp5"}})
+        registry.build("corruption", {"name": "codec", "conf": {"encoder": "mp5"}})
