@@ -11,6 +11,11 @@ Layout of an experiment YAML (every section optional except the plugins)::
     trainer:    {...}                            # TrainerConf
     init:       {frontend: cascade, downstream: noisy}  # InitConf: start from other systems
 
+A config may start from another one: ``base: common.yaml`` (a path relative to the
+config's folder; a base may have its own base) gives every key the config does not
+write itself; mappings merge key by key, lists and scalars replace. A key written
+twice in one mapping is an error (YAML would let the second win silently).
+
 Overrides use dotted keys and YAML values: ``trainer.seed=2 data.batch_size=8
 paradigm.conf.rounds=4``. Every key is checked: a misspelt key fails with the
 file, the line and the valid keys. ``${NAME}`` in a string value is replaced by
@@ -141,13 +146,12 @@ class ExperimentConfig:
     trainer: TrainerConf
     init: InitConf = field(default_factory=InitConf)
     source: str = "<config>"
-    lines: Dict[Tuple[str, ...], int] = field(default_factory=dict, repr=False)
+    #: key path -> (file, 1-based line) where it was written (a base file's for an inherited key)
+    lines: Dict[Tuple[str, ...], Tuple[str, int]] = field(default_factory=dict, repr=False)
 
     def where(self, *keys: str) -> str:
         """``file:line (a.b.c)`` of a key, for error messages."""
-        line = self.lines.get(tuple(keys))
-        loc = f"{self.source}:{line}" if line else self.source
-        return f"{loc} ({'.'.join(keys)})"
+        return _loc(self.source, self.lines, keys)
 
     def to_dict(self) -> Dict[str, Any]:
         out = {k: copy.deepcopy(getattr(self, k)) for k in PLUGIN_SECTIONS}
@@ -167,7 +171,7 @@ def load_config(path: Optional[str | Path], overrides: Sequence[str] | str = ())
     if path is None:
         data, lines, source = {}, {}, "<command line>"
     else:
-        data, lines = read_yaml_with_lines(path)
+        data, lines = read_config_file(path)
         source = str(path)
     for item in overrides:
         apply_override(data, item)
@@ -237,8 +241,54 @@ def apply_override(data: Dict[str, Any], item: str) -> None:
     node[parts[-1]] = value
 
 
-def read_yaml_with_lines(path: str | Path) -> Tuple[Any, Dict[Tuple[str, ...], int]]:
-    """YAML content of ``path`` and the 1-based line of every mapping key (by key path)."""
+def read_config_file(path: str | Path, _children: Tuple[Path, ...] = ()) -> Tuple[Any, Dict[Tuple[str, ...], Tuple[str, int]]]:
+    """Content of config ``path`` with its ``base:`` chain merged in, and where each key was written.
+
+    ``_children``: the configs that named ``path`` as their base (to refuse a cycle).
+    """
+    path = Path(path)
+    data, lines = read_yaml_with_lines(path)
+    if not isinstance(data, dict) or "base" not in data:
+        return data, lines
+    base = data.pop("base")
+    where = _loc(str(path), lines, ("base",))
+    del lines[("base",)]
+    if not isinstance(base, str) or not base:
+        raise ConfigError(f"{where}: 'base' must be the path of another config (relative to this one's folder), "
+                          f"got {base!r}")
+    base_path = path.parent / base
+    chain = (*_children, path)
+    if any(base_path.resolve() == p.resolve() for p in chain):
+        names = " -> ".join(str(p) for p in (*chain, base_path))
+        raise ConfigError(f"{where}: configs name each other as base in a cycle ({names}); break the cycle")
+    if not base_path.is_file():
+        raise ConfigError(f"{where}: base config {base_path} does not exist (the path is relative to {path.parent})")
+    merged, base_lines = read_config_file(base_path, chain)
+    if not isinstance(merged, dict):
+        raise ConfigError(f"{base_path}: a base config must be a mapping of sections, got {type(merged).__name__}")
+    _merge_into(merged, data, base_lines, ())
+    base_lines.update(lines)
+    return merged, base_lines
+
+
+def _merge_into(base: Dict[str, Any], over: Mapping[str, Any], lines: Dict[Tuple[str, ...], Any],
+                prefix: Tuple[str, ...]) -> None:
+    """Deep-merge ``over`` into ``base`` (mappings merge, anything else replaces); a replaced
+    key's inherited sub-keys leave ``lines``."""
+    for key, value in over.items():
+        keys = (*prefix, str(key))
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge_into(base[key], value, lines, keys)
+            continue
+        for k in [k for k in lines if k[:len(keys)] == keys]:
+            del lines[k]
+        base[key] = copy.deepcopy(value)
+
+
+def read_yaml_with_lines(path: str | Path) -> Tuple[Any, Dict[Tuple[str, ...], Tuple[str, int]]]:
+    """YAML content of ``path`` and where every mapping key is written: key path -> (file, 1-based line).
+
+    A key written twice in one mapping is an error (YAML keeps the second silently)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
@@ -250,8 +300,8 @@ def read_yaml_with_lines(path: str | Path) -> Tuple[Any, Dict[Tuple[str, ...], i
         mark = getattr(exc, "problem_mark", None)
         loc = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{loc}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    lines: Dict[Tuple[str, ...], int] = {}
-    _collect_lines(node, (), lines)
+    lines: Dict[Tuple[str, ...], Tuple[str, int]] = {}
+    _collect_lines(node, (), lines, path)
     data = _expand_env({} if data is None else data, path, lines, ())
     return data, lines
 
@@ -275,17 +325,24 @@ def _expand_env(value: Any, path: Path, lines, keys: Tuple[str, ...]) -> Any:
     return value
 
 
-def _collect_lines(node, prefix, lines) -> None:
+def _collect_lines(node, prefix, lines, path: Path) -> None:
     if isinstance(node, yaml.MappingNode):
+        seen: Dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = (*prefix, str(key_node.value))
-            lines[key] = key_node.start_mark.line + 1
-            _collect_lines(value_node, key, lines)
+            name, line = str(key_node.value), key_node.start_mark.line + 1
+            if name in seen:
+                raise ConfigError(f"{path}:{line}: key '{'.'.join((*prefix, name))}' appears twice (lines "
+                                  f"{seen[name]} and {line}); the second would silently win. Keep one")
+            seen[name] = line
+            lines[(*prefix, name)] = (str(path), line)
+            _collect_lines(value_node, (*prefix, name), lines, path)
 
 
 def _loc(source, lines, keys) -> str:
-    line = lines.get(tuple(keys))
-    return f"{source}:{line} ({'.'.join(keys)})" if line else f"{source} ({'.'.join(keys)})"
+    """``file:line (a.b.c)`` of key path ``keys``; ``lines`` maps key paths to (file, line)."""
+    place = lines.get(tuple(keys))
+    loc = f"{place[0]}:{place[1]}" if place else source
+    return f"{loc} ({'.'.join(keys)})"
 
 
 def _unknown(source, lines, keys, key, valid, what) -> str:

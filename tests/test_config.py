@@ -147,3 +147,60 @@ def test_every_shipped_config_builds(path, tiny_upstream, monkeypatch, tmp_path)
     cfg.init.frontend = cfg.init.downstream = None  # a dry run: the systems it would start from do not exist
     system = build_system(cfg, prepare_vocabulary(cfg, texts, tmp_path))
     assert system.schedule(), f"{path} has an empty schedule"
+
+
+def test_base_config_is_merged_under_the_system(tmp_path):
+    """``base:`` gives every key the config does not write; mappings merge, lists and scalars replace."""
+    (tmp_path / "common.yaml").write_text(BASE + "  grad_clip: 2.0\noptim:\n  name: sgd\n  conf: {lr: 0.1, momentum: 0.9}\n")
+    path = write(tmp_path, "base: common.yaml\ndata:\n  snr_range: [0, 5]\ntrainer:\n  seed: 4\n"
+                           "optim:\n  conf: {lr: 0.5}\nparadigm: {name: clean}\n")
+    cfg = load_config(path)
+    assert cfg.trainer.seed == 4 and cfg.trainer.grad_clip == 2.0  # own key, inherited sibling
+    assert cfg.data.snr_range == [0, 5] and cfg.data.batch_size == 4
+    assert cfg.optim.name == "sgd" and cfg.optim.conf == {"lr": 0.5, "momentum": 0.9}
+    assert cfg.paradigm == {"name": "clean", "conf": {"epochs": 2}}  # a mapping merges: conf stays from the base
+    assert cfg.where("trainer", "seed") == f"{path}:5 (trainer.seed)"
+    assert cfg.where("trainer", "grad_clip") == f"{tmp_path / 'common.yaml'}:12 (trainer.grad_clip)"
+    dumped = cfg.dump()
+    assert "base" not in dumped and "momentum: 0.9" in dumped and "grad_clip: 2.0" in dumped
+
+
+def test_base_errors_name_the_file_that_wrote_the_key(tmp_path):
+    (tmp_path / "common.yaml").write_text(BASE)
+    path = write(tmp_path, "base: common.yaml\ntrainer:\n  sed: 2\n")
+    with pytest.raises(ConfigError, match=r"exp.yaml:3 \(trainer.sed\): unknown key 'sed'"):
+        load_config(path)
+    (tmp_path / "common.yaml").write_text(BASE.replace("  batch_size: 4", "  batch_size: 4\n  bach_seconds: 3"))
+    path = write(tmp_path, "base: common.yaml\ntrainer:\n  seed: 2\n")
+    with pytest.raises(ConfigError, match=r"common.yaml:10 \(data.bach_seconds\): unknown key"):
+        load_config(path)
+    (tmp_path / "common.yaml").write_text(BASE.replace("{channels: [2, 2]}", "{channels: [2, 2], dropout_p: 0.1}"))
+    with pytest.raises(AecompError) as err:
+        build_system(load_config(path), {"labels": ["a", "b"]})
+    assert str(err.value).startswith(f"{tmp_path / 'common.yaml'}:2 (downstream): unknown conf key 'dropout_p'")
+
+
+def test_base_chain_missing_base_and_cycle(tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "root.yaml").write_text(BASE)
+    (tmp_path / "conf" / "common.yaml").write_text("base: ../root.yaml\ndata: {batch_size: 6}\n")
+    path = tmp_path / "conf" / "train_x.yaml"
+    path.write_text("base: common.yaml\ntrainer: {seed: 5}\n")
+    cfg = load_config(path)
+    assert (cfg.data.batch_size, cfg.trainer.seed, cfg.downstream["name"]) == (6, 5, "kws_cnn")
+    path.write_text("base: comon.yaml\n")
+    with pytest.raises(ConfigError, match=r"train_x.yaml:1 \(base\): base config .*comon.yaml does not exist"):
+        load_config(path)
+    (tmp_path / "root.yaml").write_text("base: conf/train_x.yaml\n" + BASE)
+    path.write_text("base: common.yaml\n")
+    with pytest.raises(ConfigError, match=r"root.yaml:1 \(base\): configs name each other as base in a cycle"):
+        load_config(path)
+
+
+def test_duplicate_key_is_an_error_with_both_lines(tmp_path):
+    path = write(tmp_path, BASE + "scheduler:\n  name: step\nscheduler:\n  name: cosine\n")
+    with pytest.raises(ConfigError, match=r"exp.yaml:14: key 'scheduler' appears twice \(lines 12 and 14\); "
+                                          "the second would silently win"):
+        load_config(path)
+    with pytest.raises(ConfigError, match=r"exp.yaml:12: key 'trainer.seed' appears twice \(lines 11 and 12\)"):
+        load_config(write(tmp_path, BASE + "  seed: 4\n"))

@@ -65,7 +65,7 @@ def _build(cfg: ExperimentConfig, kind: str, **injected):
     try:
         return registry.build(kind, getattr(cfg, kind), where=where, **injected)
     except AecompError as exc:
-        if cfg.source in str(exc):
+        if cfg.source in str(exc) or where in str(exc):  # the error names the place already
             raise
         raise ConfigError(f"{where}: {exc}") from exc  # e.g. a loss inside the paradigm's conf
     except Exception as exc:

@@ -15,7 +15,8 @@ def test_recipe_checks_every_config_before_the_first_stage(tmp_path):
     conf = tmp_path / "conf"
     conf.mkdir()
     recipe = ROOT / "egs" / "speech_commands" / "scr1"
-    (conf / "train_noisy.yaml").write_text((recipe / "conf" / "debug" / "train_noisy.yaml").read_text())
+    for name in ("common.yaml", "train_noisy.yaml"):  # the systems' base, and one good system
+        (conf / name).write_text((recipe / "conf" / "debug" / name).read_text())
     bad = (recipe / "conf" / "debug" / "train_dsp.yaml").read_text().replace("{name: wiener}", "{name: wienr}")
     (conf / "train_dsp.yaml").write_text(bad)
     line = bad.splitlines().index("frontend: {name: wienr}") + 1
