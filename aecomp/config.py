@@ -113,6 +113,9 @@ class TrainerConf:
     max_nan_batches: int = 20
     #: save a checkpoint every this many steps inside an epoch (0: only at epoch ends)
     save_interval_steps: int = 0
+    #: keep the model weights after these epochs as <out_dir>/epochs/epoch<N>.pt (0: before the first
+    #: epoch, i.e. as initialised), for ``aecomp evaluate --checkpoint N``
+    keep_epochs: List[int] = field(default_factory=list)
 
 
 @dataclass

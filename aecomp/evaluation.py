@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 
@@ -15,34 +15,52 @@ from aecomp.data.evalsets import read_meta
 from aecomp.data.sampler import BucketBatchSampler
 from aecomp.fs import atomic_write_text
 from aecomp.losses.signal import si_snr
+from aecomp.train.checkpoint import CheckpointError
 from aecomp.train.system import load_system
+from aecomp.train.trainer import epoch_weights
 
 log = logging.getLogger(__name__)
 
 
 def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_dir: str | Path,
-                  batch_size: int = 32, device: str = "cpu") -> Dict[str, dict]:
-    """Score the system of ``model_dir`` on every data directory; returns set name -> metrics."""
+                  batch_size: int = 32, device: str = "cpu", epoch: Optional[int] = None) -> Dict[str, dict]:
+    """Score the system of ``model_dir`` on every data directory; returns set name -> metrics.
+
+    ``epoch``: score the weights kept after that epoch (``trainer.keep_epochs``) instead of ``model.pt``.
+    """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
-    system, cfg = load_system(model_dir, device)
-    stamp = (model_dir / "model.pt").stat().st_mtime
+    weights = model_dir / "model.pt" if epoch is None else kept_epoch(model_dir, epoch)
+    system, cfg = load_system(model_dir, device, weights)
+    stamp = weights.stat().st_mtime
+    checkpoint = "model.pt" if epoch is None else f"epoch{epoch}"
     results = {}
     for d in data_dirs:
         d = Path(d)
         dest = out_dir / d.name / "metrics.json"
         if dest.is_file():
             old = json.loads(dest.read_text())
-            if old.get("model_mtime") == stamp:
-                log.info("%s already scored on %s; kept", model_dir, d)
+            if old.get("model_mtime") == stamp and old.get("checkpoint", "model.pt") == checkpoint:
+                log.info("%s already scored on %s; kept", weights, d)
                 results[d.name] = old
                 continue
         results[d.name] = evaluate_set(system, cfg, d, dest.parent, batch_size, device)
-        results[d.name]["model_mtime"] = stamp
-        results[d.name]["model_dir"] = str(model_dir)
+        results[d.name].update(model_mtime=stamp, model_dir=str(model_dir), checkpoint=checkpoint)
         atomic_write_text(dest, json.dumps(results[d.name], indent=1))
         ds = system.downstream
-        log.info("%s on %s: %s=%.4f -> %s", model_dir, d.name, ds.metric, results[d.name][ds.metric], dest)
+        log.info("%s on %s: %s=%.4f -> %s", weights, d.name, ds.metric, results[d.name][ds.metric], dest)
     return results
+
+
+def kept_epoch(model_dir: Path, epoch: int) -> Path:
+    """The weights kept after ``epoch`` epochs of ``model_dir``; a clear error naming the kept ones if absent."""
+    path = epoch_weights(model_dir, epoch)
+    if not path.is_file():
+        numbers = (p.stem.removeprefix("epoch") for p in path.parent.glob("epoch*.pt"))
+        kept = sorted(int(n) for n in numbers if n.isdigit())
+        raise CheckpointError(f"{path} does not exist: the weights after epoch {epoch} were not kept "
+                              f"(kept: {', '.join(map(str, kept)) or 'none'}). Keep them with "
+                              f"trainer.keep_epochs=[{epoch}] in the config and train again")
+    return path
 
 
 @torch.no_grad()

@@ -3,10 +3,12 @@
 For each set, writes <out_dir>/<set>/metrics.json (metric values, counts,
 condition, SNR, input and output SI-SNR where a clean reference exists) and
 hyp.txt (one hypothesis per utterance). Sets already scored with the current
-model.pt are skipped.
+model.pt are skipped. --checkpoint N scores the weights kept after epoch N
+(trainer.keep_epochs; 0: before training) instead, into MODEL_DIR/eval_epoch<N>.
 
 Example:
   aecomp evaluate --model_dir exp/iterative/seed1 --data data/eval/* --out_dir exp/iterative/seed1/eval
+  aecomp evaluate --model_dir exp/iterative/seed1 --data data/eval/* --checkpoint 10
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from aecomp.bin.common import option
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--model_dir", required=True, help="trained model directory (holds model.pt)")
     option(parser, "--data", nargs="+", required=True, help="evaluation data directories")
-    option(parser, "--out_dir", help="where results go (default: MODEL_DIR/eval)")
+    option(parser, "--out_dir", help="where results go (default: MODEL_DIR/eval, or MODEL_DIR/eval_epoch<N> "
+                                     "with --checkpoint N)")
+    option(parser, "--checkpoint", type=int, help="score the weights kept after this epoch "
+                                                  "(trainer.keep_epochs; 0: before training), not model.pt")
     option(parser, "--batch_size", type=int, default=32)
     option(parser, "--ngpu", type=int, default=0)
 
@@ -30,8 +35,9 @@ def main(args) -> int:
     from aecomp.bin.common import device_for
     from aecomp.evaluation import evaluate_sets
 
-    out_dir = Path(args.out_dir) if args.out_dir else Path(args.model_dir) / "eval"
-    evaluate_sets(args.model_dir, args.data, out_dir, args.batch_size, device_for(args.ngpu))
+    default = "eval" if args.checkpoint is None else f"eval_epoch{args.checkpoint}"
+    out_dir = Path(args.out_dir) if args.out_dir else Path(args.model_dir) / default
+    evaluate_sets(args.model_dir, args.data, out_dir, args.batch_size, device_for(args.ngpu), args.checkpoint)
     return 0
 
 

@@ -187,17 +187,19 @@ def write_model_meta(model_dir: Path, cfg: ExperimentConfig) -> None:
     atomic_write_text(Path(model_dir) / "config.yaml", cfg.dump())
 
 
-def load_system(model_dir: str | Path, device: str = "cpu") -> Tuple[object, ExperimentConfig]:
-    """``(paradigm in eval mode, config)`` of a trained model directory."""
+def load_system(model_dir: str | Path, device: str = "cpu",
+                weights: Optional[str | Path] = None) -> Tuple[object, ExperimentConfig]:
+    """``(paradigm in eval mode, config)`` of a trained model directory, with the weights of its
+    ``model.pt`` or of ``weights`` (a file holding ``{"model": state_dict}``, e.g. an epoch's)."""
     from aecomp.train.checkpoint import CheckpointError, load_checkpoint
 
     model_dir = Path(model_dir)
-    if not (model_dir / "model.pt").is_file():
+    if weights is None and not (model_dir / "model.pt").is_file():
         raise CheckpointError(f"{model_dir} holds no model.pt: train the system first (run.sh training stage)")
     cfg = load_config(model_dir / "config.yaml")
     cls, conf = downstream_class(cfg)
     system = build_system(cfg, cls.load_vocabulary(model_dir, conf))
-    state = load_checkpoint(model_dir / "model.pt", map_location=device)
+    state = load_checkpoint(weights or model_dir / "model.pt", map_location=device)
     system.load_state_dict(state["model"])
     return system.to(device).eval(), cfg
 

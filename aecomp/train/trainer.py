@@ -3,7 +3,8 @@
 The paradigm decides what a step computes and which modules train in which
 phase; the trainer only runs steps. Per epoch it trains, validates on the
 fixed noisy dev set, writes a checkpoint (atomically) and keeps the best
-``keep_nbest`` by the downstream's validation metric. Resuming restores
+``keep_nbest`` by the downstream's validation metric; the weights after the
+epochs in ``keep_epochs`` are kept as ``epochs/epoch<N>.pt``. Resuming restores
 model, optimizer, scheduler, gradient scaler, every RNG and the position in
 the epoch, so an interrupted run ends with the same parameters as an
 uninterrupted one (on CPU).
@@ -110,6 +111,10 @@ class Trainer:
             raise TrainingError(f"{cfg.where('trainer', 'log_interval')}: must be >= 1 (steps between "
                                 f"progress lines), got {tc.log_interval}")
         self.schedule = paradigm.schedule()
+        bad = [e for e in tc.keep_epochs if not (isinstance(e, int) and 0 <= e <= len(self.schedule))]
+        if bad:
+            raise TrainingError(f"{cfg.where('trainer', 'keep_epochs')}: {bad} not in 0..{len(self.schedule)}: "
+                                f"this paradigm trains {len(self.schedule)} epochs (0: the model before the first)")
         self.sampler = BucketBatchSampler(train_set.durations, cfg.data.batch_size, cfg.data.batch_seconds,
                                           shuffle=True, seed=tc.seed, num_replicas=self.dist.world_size,
                                           rank=self.dist.rank)
@@ -137,6 +142,8 @@ class Trainer:
         with self._logging(), self._stop_signals():
             log.info("training %s: %d epochs (%s), %d steps per epoch -> %s", type(self.paradigm).__name__,
                      len(self.schedule), _phase_summary(self.schedule), len(self.sampler), self.out_dir)
+            if self.state.epoch == self.state.step_in_epoch == 0:
+                self._keep_epoch(0)
             for epoch in range(self.state.epoch, len(self.schedule)):
                 phase = self.schedule[epoch]
                 self.paradigm.configure(phase)
@@ -260,6 +267,7 @@ class Trainer:
             self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})
             self.state.best.sort(key=lambda b: (-b["value"] if ds.metric_mode == "max" else b["value"], b["epoch"]))
             del self.state.best[self.cfg.trainer.keep_nbest:]
+        self._keep_epoch(epoch + 1)  # before the checkpoint: a kill between the two redoes this epoch
         self._save(name)
         if self.dist.is_main:
             log.info("epoch %d/%d [%s] %.1f s | train %s | valid %s -> %s", epoch + 1, len(self.schedule),
@@ -287,6 +295,11 @@ class Trainer:
         return model_path
 
     # -- checkpoints --------------------------------------------------------------
+    def _keep_epoch(self, epoch: int) -> None:
+        """Write the model weights as ``epochs/epoch<epoch>.pt`` if ``trainer.keep_epochs`` asks for them."""
+        if epoch in self.cfg.trainer.keep_epochs and self.dist.is_main:
+            save_checkpoint(epoch_weights(self.out_dir, epoch), {"model": self.paradigm.state_dict()})
+
     def _save(self, name: str) -> None:
         """Write checkpoint ``name``, point ``latest`` at it, and delete all but it and the best."""
         if self.dist.is_main:
@@ -420,6 +433,11 @@ class Trainer:
         finally:
             for s, h in old.items():
                 signal.signal(s, h)
+
+
+def epoch_weights(model_dir: str | Path, epoch: int) -> Path:
+    """Where the model weights after ``epoch`` epochs are kept (``trainer.keep_epochs``)."""
+    return Path(model_dir) / "epochs" / f"epoch{epoch}.pt"
 
 
 class _progress:

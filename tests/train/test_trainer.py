@@ -1,4 +1,4 @@
-"""The trainer: exact resume, stop on request, best checkpoints, non-finite losses, safe checkpoint files."""
+"""The trainer: exact resume, stop on request, best checkpoints, kept epochs, non-finite losses, safe checkpoint files."""
 
 from __future__ import annotations
 
@@ -220,3 +220,48 @@ def test_progress_lines_follow_log_interval(mini_data, tmp_path, monkeypatch, lo
 def test_log_interval_below_one_is_refused(mini_data, tmp_path):
     with pytest.raises(TrainingError, match="log_interval.*must be >= 1"):
         make_trainer(mini_data, tmp_path / "exp", log_interval=0)
+
+
+def kept(out_dir, epoch):
+    return load_checkpoint(out_dir / "epochs" / f"epoch{epoch}.pt")["model"]
+
+
+def test_kept_epochs_hold_the_weights_before_and_after_those_epochs(mini_data, tmp_path, reference):
+    out = tmp_path / "exp"
+    t = make_trainer(mini_data, out, keep_epochs=[0, 1, 3])
+    initial = params(t)
+    t.fit()
+    assert sorted(p.name for p in (out / "epochs").iterdir()) == ["epoch0.pt", "epoch1.pt", "epoch3.pt"]
+    assert_same(kept(out, 0), initial)
+    assert_same(kept(out, 3), params(t))
+    assert_same(kept(out, 3), reference[0])  # keeping epochs changes nothing in training
+    changed = [k for k in initial if not (kept(out, 1)[k] == initial[k]).all()]
+    assert changed, "epoch 1 holds the initial weights: no training step reached it"
+
+
+def test_kept_epochs_survive_a_crash_and_resume(mini_data, tmp_path, reference):
+    out = tmp_path / "exp"
+    t = make_trainer(mini_data, out, save_interval_steps=3, keep_epochs=[0, 2, 3])
+    real_step, calls = t.paradigm.train_step, {"n": 0}
+
+    def crashing_step(batch, phase):
+        calls["n"] += 1
+        if calls["n"] == 13:  # in the second epoch
+            raise Crash()
+        return real_step(batch, phase)
+
+    t.paradigm.train_step = crashing_step
+    initial = params(t)
+    with pytest.raises(Crash):
+        t.fit()
+    assert sorted(p.name for p in (out / "epochs").iterdir()) == ["epoch0.pt"]
+    resumed = make_trainer(mini_data, out, save_interval_steps=3, keep_epochs=[0, 2, 3])
+    resumed.fit()
+    assert sorted(p.name for p in (out / "epochs").iterdir()) == ["epoch0.pt", "epoch2.pt", "epoch3.pt"]
+    assert_same(kept(out, 0), initial)
+    assert_same(kept(out, 3), reference[0])
+
+
+def test_keep_epochs_beyond_the_schedule_is_refused(mini_data, tmp_path):
+    with pytest.raises(TrainingError, match=r"\(trainer.keep_epochs\): \[4\] not in 0..3"):
+        make_trainer(mini_data, tmp_path / "exp", keep_epochs=[0, 4])

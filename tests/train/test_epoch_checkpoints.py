@@ -1,0 +1,57 @@
+"""``aecomp evaluate --checkpoint N`` scores the weights kept after epoch N (trainer.keep_epochs; kept by
+the trainer: tests/train/test_trainer.py) beside the best model's results."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from aecomp.train.checkpoint import load_checkpoint, save_checkpoint
+from aecomp.train.system import load_system
+
+from conftest import run_cli
+
+
+CONFIG = """\
+frontend: {name: identity}
+downstream:
+  name: kws_cnn
+  conf: {channels: [2, 4], time_steps: 2}
+paradigm:
+  name: noisy
+  conf: {epochs: 2}
+data: {batch_size: 8, num_workers: 0, preload: true}
+trainer: {keep_epochs: [0, 2]}
+"""
+
+
+def hyps(eval_dir):
+    return [line.split()[1] for line in (eval_dir / "test" / "hyp.txt").read_text().splitlines()]
+
+
+def test_evaluate_scores_a_kept_epoch_beside_the_best_model(mini_data, tmp_path):
+    config = tmp_path / "train_x.yaml"
+    config.write_text(CONFIG)
+    model = tmp_path / "exp"
+    run_cli("train", "--config", str(config), "--train_data", str(mini_data / "train"), "--valid_data",
+            str(mini_data / "dev"), "--noise", str(mini_data / "noise_train"), "--out_dir", str(model))
+    test = str(mini_data / "test")
+    run_cli("evaluate", "--model_dir", str(model), "--data", test)
+    # epoch 2's weights made to answer one label that model.pt never answers: its results must show it
+    labels = load_system(model)[0].downstream.labels
+    target = next(label for label in labels if label not in hyps(model / "eval"))
+    state = load_checkpoint(model / "epochs" / "epoch2.pt")
+    state["model"]["downstream.classifier.weight"].zero_()
+    state["model"]["downstream.classifier.bias"].copy_(torch.eye(len(labels))[labels.index(target)])
+    save_checkpoint(model / "epochs" / "epoch2.pt", state)
+    run_cli("evaluate", "--model_dir", str(model), "--data", test, "--checkpoint", "2")
+    assert set(hyps(model / "eval_epoch2")) == {target}
+    assert target not in hyps(model / "eval")  # the best model's results are not overwritten
+    best = json.loads((model / "eval" / "test" / "metrics.json").read_text())
+    epoch2 = json.loads((model / "eval_epoch2" / "test" / "metrics.json").read_text())
+    assert (best["checkpoint"], epoch2["checkpoint"]) == ("model.pt", "epoch2")
+    proc = run_cli("evaluate", "--model_dir", str(model), "--data", test, "--checkpoint", "1", check=False)
+    assert proc.returncode != 0
+    assert "the weights after epoch 1 were not kept (kept: 0, 2)" in proc.stderr, proc.stderr
+    assert not (model / "eval_epoch1").exists()
