@@ -5,6 +5,8 @@
 #
 #   (0 check     before the first stage: every system's config builds and runs a dummy batch)
 #   1 data       local/data.sh -> data/{train,dev,test,noise_train,noise_test_*}
+#                (with --folds K: data/fold<k>/{train,...} for k = 1..K, and stages 2-5 run once per
+#                fold on data/fold<k>/, into exp/<system>/fold<k>_seed<s>/; stage 6 reports over all)
 #   2 validate   check every data dir and the audio it names
 #   3 evalsets   fixed-SNR noisy test sets -> data/eval/<condition>_snr<X>
 #   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
@@ -30,6 +32,7 @@ train_nj=1             # training jobs run at the same time
 systems=""             # systems to train; each is <conf_dir>/train_<system>.yaml
 conf_dir=conf          # folder of the training configs (conf/debug: tiny ones for tests)
 seeds="1"              # training seeds; each system is trained once per seed
+folds=0                # K > 0: cross-validation folds (local/data.sh --folds K writes data/fold<k>/); stages 2-5 run per fold
 train_args=""          # config overrides for every training, e.g. "trainer.seed=3 data.batch_size=8"
 data_args=""           # options passed to local/data.sh
 eval_args=""           # options passed to 'aecomp evaluate', e.g. "--batch_size 64"
@@ -41,7 +44,9 @@ expdir=exp             # where systems and results go
 title="aecomp results" # title of the results table
 results=RESULTS.md     # where the results table goes
 check_config=true      # before the first stage (if it is <= 4): build every system on a dummy batch (seconds)
+run_prefix=""          # (set by --folds for each fold's stages 2-5) run dirs are exp/<system>/<run_prefix>seed<k>
 # -- end of options --
+all_args=("$@")  # each fold's stages 2-5 rerun this script with these, then the fold's own options
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/utils/quote_args.sh"
@@ -54,7 +59,10 @@ full_command=${AECOMP_RUN_COMMAND:-$(quote_args "$0" "$@")}  # recorded in RESUL
 . ./db.sh
 
 log() { echo "$(date '+%F %T') ($(basename "$0") stage ${current:-}) $*"; }
-run_stage() { current=$1; [ "$1" -ge "$stage" ] && [ "$1" -le "$stop_stage" ]; }
+# run_stage N: whether stage N runs here (with --folds, stages 2-5 run in each fold's own call of this script)
+run_stage() {
+  current=$1; [ "$1" -ge "$stage" ] && [ "$1" -le "$stop_stage" ] && { [ "$folds" -eq 0 ] || [ "$1" -eq 1 ] || [ "$1" -eq 6 ]; }
+}
 # record_stage N DIR OPTIONS...: write DIR/.stage<N>, how stage N made the outputs in DIR
 record_stage() {
   local n=$1 dir=$2 commit; shift 2
@@ -71,14 +79,25 @@ log "command: $full_command"
 for s in $systems; do
   [ -f "$conf_dir/train_${s}.yaml" ] || { echo "$0: system '$s' has no config $conf_dir/train_${s}.yaml" >&2; exit 1; }
 done
+[[ "$folds" =~ ^[0-9]+$ ]] || { echo "$0: --folds must be a number of folds (0: none), got '$folds'" >&2; exit 1; }
+if [ "$folds" -gt 0 ] && ! grep -q '^folds=' local/data.sh; then
+  echo "$0: --folds $folds: this recipe's local/data.sh has no folds option (its corpus defines no folds);" \
+    "run without --folds, or give local/data.sh a --folds option that writes $datadir/fold<k>/" >&2; exit 1
+fi
+runs=""  # run dirs of each system: <run_prefix>seed<s>, or fold<k>_seed<s> for every fold
+for seed in $seeds; do
+  if [ "$folds" -eq 0 ]; then runs+="${run_prefix}seed$seed "; else
+    for k in $(seq 1 "$folds"); do runs+="fold${k}_seed$seed "; done
+  fi
+done
 mkdir -p "$expdir/log"
 
 # Stage 0, before whichever stage runs first: config mistakes fail in seconds, not after data preparation.
 if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
   current=0; configs=(); to_check=""
   for s in $systems; do  # systems still to train (a trained one keeps its config.yaml)
-    for seed in $seeds; do
-      [ -f "$expdir/$s/seed$seed/model.pt" ] || { configs+=("$conf_dir/train_${s}.yaml"); to_check+="$s "; break; }
+    for run in $runs; do
+      [ -f "$expdir/$s/$run/model.pt" ] || { configs+=("$conf_dir/train_${s}.yaml"); to_check+="$s "; break; }
     done
   done
   if [ -z "$to_check" ]; then
@@ -96,13 +115,29 @@ fi
 
 if run_stage 1; then
   log "data preparation -> $datadir/"
-  if [ -f "$datadir/.done" ] && [ "$(cat "$datadir/.done")" = "local/data.sh $data_args" ]; then
+  fold_opt=""; [ "$folds" -eq 0 ] || fold_opt="--folds $folds "
+  data_cmd="local/data.sh $fold_opt$data_args"
+  if [ -f "$datadir/.done" ] && [ "$(cat "$datadir/.done")" = "$data_cmd" ]; then
     log "data already prepared ($datadir/.done); remove it to prepare again"
   else
-    eval "local/data.sh --datadir '$datadir' --nj '$nj' $data_args"  # eval: quoted values in data_args
-    echo "local/data.sh $data_args" > "$datadir/.done"
-    record_stage 1 "$datadir" --data_args "$data_args" --sample_rate "$sample_rate"
+    eval "local/data.sh --datadir '$datadir' --nj '$nj' $fold_opt$data_args"  # eval: quoted values in data_args
+    for k in $(seq 1 "$folds"); do
+      for d in train dev test; do
+        [ -f "$datadir/fold$k/$d/wav.scp" ] || { echo "$0: '$data_cmd' wrote no $datadir/fold$k/$d/wav.scp" >&2; exit 1; }
+      done
+    done
+    echo "$data_cmd" > "$datadir/.done"
+    record_stage 1 "$datadir" --data_args "$data_args" ${fold_opt:+--folds "$folds"} --sample_rate "$sample_rate"
   fi
+fi
+
+if [ "$folds" -gt 0 ] && [ "$stage" -le 5 ] && [ "$stop_stage" -ge 2 ]; then
+  first=$((stage > 2 ? stage : 2)); last=$((stop_stage < 5 ? stop_stage : 5))
+  for k in $(seq 1 "$folds"); do
+    current="$first-$last"; log "fold $k/$folds: stages $first-$last on $datadir/fold$k/ -> $expdir/<system>/fold${k}_seed<s>/"
+    AECOMP_RUN_COMMAND=$full_command "$0" ${all_args[@]+"${all_args[@]}"} --folds 0 --datadir "$datadir/fold$k" \
+      --run_prefix "fold${k}_" --stage "$first" --stop_stage "$last" --check_config false
+  done
 fi
 
 if run_stage 2; then
@@ -134,19 +169,20 @@ if run_stage 4; then
       $ok && ready+="$system "
     done
     [ -n "$ready" ] || { echo "$0: the init sections of$pending form a cycle" >&2; exit 1; }
-    jobs="$expdir/log/train.wave$wave.jobs"; : > "$jobs"; untrained=()
+    jobs="$expdir/log/${run_prefix}train.wave$wave.jobs"; : > "$jobs"; untrained=()
     for system in $ready; do
       for seed in $seeds; do
-        [ -f "$expdir/$system/seed$seed/model.pt" ] || untrained+=("$expdir/$system/seed$seed")  # trained now
+        run="$expdir/$system/${run_prefix}seed$seed"
+        [ -f "$run/model.pt" ] || untrained+=("$run")  # trained now
         echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
           "--train_data $datadir/train --valid_data $datadir/dev --noise $datadir/noise_train" \
-          "--out_dir $expdir/$system/seed$seed --ngpu $ngpu" >> "$jobs"
+          "--out_dir $run --ngpu $ngpu" >> "$jobs"
       done
       pending=${pending/ $system / }
     done
     n=$(wc -l < "$jobs")
-    log "training wave $wave: $ready(seeds $seeds) -> $expdir/<system>/seed<k>/, logs $expdir/log/train.wave$wave.*.log"
-    ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/train.wave$wave.JOB.log" \
+    log "training wave $wave: $ready(seeds $seeds) -> $expdir/<system>/${run_prefix}seed<k>/, logs $expdir/log/${run_prefix}train.wave$wave.*.log"
+    ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/${run_prefix}train.wave$wave.JOB.log" \
       run_line.sh "$jobs" JOB
     for d in "${untrained[@]}"; do
       record_stage 4 "$d" --conf_dir "$conf_dir" --train_args "$train_args" --ngpu "$ngpu" --seeds "$seeds"
@@ -155,17 +191,17 @@ if run_stage 4; then
 fi
 
 if run_stage 5; then
-  jobs="$expdir/log/eval.jobs"; : > "$jobs"
+  jobs="$expdir/log/${run_prefix}eval.jobs"; : > "$jobs"
   for system in $systems; do
     for seed in $seeds; do
-      echo "aecomp evaluate --model_dir $expdir/$system/seed$seed --data $datadir/eval/* $eval_args" >> "$jobs"
+      echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/* $eval_args" >> "$jobs"
     done
   done
   n=$(wc -l < "$jobs")
-  log "evaluating $n system(s) on $(ls -d "$datadir"/eval/* | wc -l) sets -> $expdir/<system>/seed<k>/eval/"
-  ${decode_cmd} --max_jobs_run "$nj" JOB=1:"$n" "$expdir/log/eval.JOB.log" run_line.sh "$jobs" JOB
+  log "evaluating $n system(s) on $(ls -d "$datadir"/eval/* | wc -l) sets -> $expdir/<system>/${run_prefix}seed<k>/eval/"
+  ${decode_cmd} --max_jobs_run "$nj" JOB=1:"$n" "$expdir/log/${run_prefix}eval.JOB.log" run_line.sh "$jobs" JOB
   for system in $systems; do
-    for seed in $seeds; do record_stage 5 "$expdir/$system/seed$seed/eval" --eval_args "$eval_args"; done
+    for seed in $seeds; do record_stage 5 "$expdir/$system/${run_prefix}seed$seed/eval" --eval_args "$eval_args"; done
   done
 fi
 
