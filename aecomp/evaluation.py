@@ -33,6 +33,7 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
     system, cfg = load_system(model_dir, device, weights)
     stamp = weights.stat().st_mtime
     checkpoint = "model.pt" if epoch is None else f"epoch{epoch}"
+    scored = model_dir if epoch is None else f"{model_dir} ({checkpoint})"  # in log lines
     results = {}
     for d in data_dirs:
         d = Path(d)
@@ -40,14 +41,14 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
         if dest.is_file():
             old = json.loads(dest.read_text())
             if old.get("model_mtime") == stamp and old.get("checkpoint", "model.pt") == checkpoint:
-                log.info("%s already scored on %s; kept", weights, d)
+                log.info("%s already scored on %s; kept", scored, d)
                 results[d.name] = old
                 continue
         results[d.name] = evaluate_set(system, cfg, d, dest.parent, batch_size, device)
         results[d.name].update(model_mtime=stamp, model_dir=str(model_dir), checkpoint=checkpoint)
         atomic_write_text(dest, json.dumps(results[d.name], indent=1))
         ds = system.downstream
-        log.info("%s on %s: %s=%.4f -> %s", weights, d.name, ds.metric, results[d.name][ds.metric], dest)
+        log.info("%s on %s: %s=%.4f -> %s", scored, d.name, ds.metric, results[d.name][ds.metric], dest)
     return results
 
 

@@ -51,6 +51,10 @@ def test_evaluate_scores_a_kept_epoch_beside_the_best_model(mini_data, tmp_path)
     best = json.loads((model / "eval" / "test" / "metrics.json").read_text())
     epoch2 = json.loads((model / "eval_epoch2" / "test" / "metrics.json").read_text())
     assert (best["checkpoint"], epoch2["checkpoint"]) == ("model.pt", "epoch2")
+    again = run_cli("evaluate", "--model_dir", str(model), "--data", test, "--checkpoint", "2")
+    assert f"{model} (epoch2) already scored on {test}; kept" in again.stdout + again.stderr
+    again = run_cli("evaluate", "--model_dir", str(model), "--data", test)
+    assert f"{model} already scored on {test}; kept" in again.stdout + again.stderr  # the recipe's rerun test reads it
     proc = run_cli("evaluate", "--model_dir", str(model), "--data", test, "--checkpoint", "1", check=False)
     assert proc.returncode != 0
     assert "the weights after epoch 1 were not kept (kept: 0, 2)" in proc.stderr, proc.stderr
