@@ -216,3 +216,19 @@ def test_a_malformed_evalset_is_refused_before_it_is_moved_into_place(mini_data,
     assert f"{tmp_path / 'eval' / 'seen_0dB' / 'wav.scp'}:1: '{first}'" in message and "is empty (0 bytes)" in message
     assert f"evaluation set {tmp_path / 'eval' / 'seen_0dB'} was not written" in message
     assert sorted(p.name for p in (tmp_path / "eval").iterdir()) == ["clean"]  # no set, no temporary folder
+
+
+def test_the_codec_grid_keeps_the_noise_grid():
+    """conf/eval_codecs.yaml adds sets: every set of conf/eval.yaml is in it with the same corruption and seed,
+    so its meta.json matches and stage 3 keeps it (no rebuild, same audio, same scores)."""
+    from aecomp.data.evalsets import grid_sets
+
+    conf = ROOT / "egs" / "speech_commands" / "scr1" / "conf"
+    base, codecs = load_grid(conf / "eval.yaml"), load_grid(conf / "eval_codecs.yaml")
+    assert base.seed == codecs.seed and base.noise_reference == codecs.noise_reference
+    specs = {s.name: (s.spec, s.condition.family) for s in grid_sets(codecs)}
+    for s in grid_sets(base):
+        assert specs.pop(s.name) == (s.spec, s.condition.family), s.name
+    assert sorted(specs) == ["aac_32kbps", "aac_64kbps", "mp3_32kbps", "mp3_64kbps", "opus_64kbps",
+                             "seen_opus_0dB", "seen_opus_10dB", "seen_opus_20dB"]
+    assert specs["mp3_32kbps"][0] == {"name": "codec", "conf": {"codec": "mp3", "bitrate": 32}}
