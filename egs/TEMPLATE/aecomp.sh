@@ -9,7 +9,7 @@
 #   3 evalsets   the grid of --eval_config (conditions x levels) -> data/eval/<condition>[_<level><unit>]
 #   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
 #   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/
-#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results.png
+#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results_<family>.png
 #
 # Every stage can be rerun: finished work is kept (data/.done, model.pt,
 # metrics.json), interrupted training resumes from its last checkpoint.
@@ -176,7 +176,7 @@ if run_stage 5; then
 fi
 
 if run_stage 6; then
-  log "report -> $results, $expdir/results.csv, $expdir/results.png"
+  log "report -> $results, $expdir/results.csv, $expdir/results_<family>.png"
   aecomp report --exp_dir "$expdir" --out "$results" --title "$title" --systems "$systems" \
     --data_dir "$datadir" --command "$full_command"
 fi
