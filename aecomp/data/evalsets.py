@@ -253,7 +253,7 @@ def iter_evalsets(test: DataDir, grid: Grid, out_dir: str | Path, sample_rate: i
         if corruption is None:
             _as_is_set(test, path, meta)
         else:
-            _corrupted_set(test, corruption, path, meta, grid.seed, want_noise, nj)
+            _corrupted_set(test, corruption, path, meta, want_noise, nj, where=f"{s.condition.where} (set {s.name})")
         yield path, True
 
 
@@ -264,7 +264,7 @@ def _as_is_set(test: DataDir, path: Path, meta: dict) -> None:
     log.info("evaluation set %s (%d utterances, as they are) -> %s", meta["condition"], len(test), path)
 
 
-def _corrupted_set(test: DataDir, corruption, path: Path, meta: dict, seed: int, want_noise: bool, nj: int) -> None:
+def _corrupted_set(test: DataDir, corruption, path: Path, meta: dict, want_noise: bool, nj: int, where: str) -> None:
     utts = test.utts
     segmented = test.has("segments") or any(test.tables["wav.scp"][u].endswith("|") for u in utts)
     condition = meta["condition"]
@@ -273,11 +273,11 @@ def _corrupted_set(test: DataDir, corruption, path: Path, meta: dict, seed: int,
             """Writes utterance ``i``'s audio; returns (reference written?, info)."""
             utt = utts[i]
             speech = test.audio(utt, meta["sample_rate"])
-            rng = np.random.default_rng([seed, zlib.crc32(condition.encode()), i])
+            rng = np.random.default_rng([meta["seed"], zlib.crc32(condition.encode()), i])
             try:
                 out = corruption(speech, meta["sample_rate"], rng)
             except AecompError as exc:
-                raise AecompError(f"{test.path} ({utt}): {exc}") from exc
+                raise AecompError(f"{where}: utterance {utt} of {test.path}: {exc}") from exc
             write_audio(tmp / "wav" / f"{utt}.flac", out.audio, meta["sample_rate"])
             own_ref = segmented or not np.array_equal(out.speech, speech)
             if own_ref:

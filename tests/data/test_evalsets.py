@@ -232,3 +232,18 @@ def test_the_codec_grid_keeps_the_noise_grid():
     assert sorted(specs) == ["aac_32kbps", "aac_64kbps", "mp3_32kbps", "mp3_64kbps", "opus_64kbps",
                              "seen_opus_0dB", "seen_opus_10dB", "seen_opus_20dB"]
     assert specs["mp3_32kbps"][0] == {"name": "codec", "conf": {"codec": "mp3", "bitrate": 32}}
+
+
+def test_a_missing_noise_bank_names_the_grid_place_and_an_already_noisy_set_is_as_is(mini_data, tmp_path):
+    from aecomp.errors import AecompError
+
+    path = write_grid(tmp_path, "seed: 1\nconditions:\n  - name: test\n  - name: x\n"
+                                "    corruption: {name: noise, conf: {bank: nosuch}}\n    vary: snr\n    levels: [0]\n"
+                                "    unit: dB\n")
+    test = DataDir.load(mini_data / "test")
+    with pytest.raises(AecompError) as err:
+        make_evalsets(test, load_grid(path), tmp_path / "eval", 16000, data_dir=mini_data)
+    assert f"{path}:4 (set x_0dB): utterance {test.utts[0]} of {test.path}:" in str(err.value)
+    assert f"{mini_data / 'nosuch'}: data directory does not exist" in str(err.value)
+    assert sorted(p.name for p in (tmp_path / "eval").iterdir()) == ["test"]  # nothing half-written
+    assert read_meta(tmp_path / "eval" / "test")["family"] == "as-is"  # no family given: not called clean
