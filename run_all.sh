@@ -20,12 +20,12 @@ for recipe in "${recipes[@]}"; do
   t0=$SECONDS
   (cd "$root/$recipe" && ./run.sh "$@")
   name=${recipe//\//_}
-  cp "$root/$recipe/exp/results.png" "$root/results/$name.png"
+  for png in "$root/$recipe"/exp/results_*.png; do cp "$png" "$root/results/${name}_${png##*/}"; done  # one per family
   {
     echo; echo "---"; echo
     echo "Recipe \`$recipe\` ($((SECONDS - t0)) s): [full table]($root/$recipe/RESULTS.md)"
     echo
-    sed -e '1s/^# /## /' -e "s#!\[\(.*\)\](exp/results.png)#![\1]($name.png)#" "$root/$recipe/RESULTS.md"
+    sed -e '1s/^# /## /' -e "s#!\[\(.*\)\](exp/\(results_[^)]*\.png\))#![\1](${name}_\2)#" "$root/$recipe/RESULTS.md"
   } >> "$summary.tmp"
 done
 mv "$summary.tmp" "$summary"

@@ -19,7 +19,7 @@ COMMANDS = {
     "new-plugin": ("new_plugin", "write a working outside plugin package to start from"),
     "prepare": ("prepare", "write Kaldi-style data dirs from a corpus (or build the mini corpus)"),
     "validate": ("validate", "check data dirs and the audio they name; report every problem"),
-    "make-evalsets": ("make_evalsets", "write fixed-SNR noisy evaluation sets"),
+    "make-evalsets": ("make_evalsets", "write the evaluation grid (conf/eval.yaml) of a recipe"),
     "train": ("train", "train a system (front-end + downstream) with a paradigm from a YAML config"),
     "evaluate": ("evaluate", "score a trained system on evaluation sets"),
     "report": ("report", "gather scores into RESULTS.md, exp/results.csv and a plot"),

@@ -92,7 +92,7 @@ def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, d
             sums["si_snr"] += float(si_snr(enhanced, batch.clean, batch.lengths).sum())
             sums["si_snr_in"] += float(si_snr(batch.noisy, batch.clean, batch.lengths).sum())
     meta = read_meta(data_path)
-    result = {"set": data_path.name, "condition": meta["condition"], "snr_db": meta["snr_db"],
+    result = {"set": data_path.name, **{k: meta[k] for k in ("condition", "family", "level", "unit")},
               "metric": ds.metric, "metric_mode": ds.metric_mode, "counts": counts, **ds.summarize(counts)}
     if dataset.paired:
         n = max(len(dataset), 1)

@@ -1,10 +1,23 @@
-"""Results of a recipe: RESULTS.md for people, results.csv for programs, a plot of metric against SNR.
+"""Results of a recipe: RESULTS.md for people, results.csv for programs, one plot per condition family.
 
-Scores are read from ``<exp_dir>/<system>/<seed>/eval/<set>/metrics.json``.
-``results.csv`` has the columns ``system,condition,snr_db,metric,value``:
-``value`` is the mean over seeds, and a ``<metric>_std`` row gives the
-standard deviation; ``results_per_seed.csv`` has the same columns with
-``system`` written ``<system>/<seed>``.
+Scores are read from ``<exp_dir>/<system>/<run>/eval/<set>/metrics.json``
+(``<run>``: ``seed<k>`` or ``fold<k>_seed<s>``), each naming its condition,
+family, level and unit (from the set's ``meta.json``) and the metrics the
+system declares (``metrics: [{name, mode}, ...]``, the primary one first).
+Values are the mean over every run of a system (folds x seeds).
+
+- RESULTS.md: per family (noise, codec, ...) one table per condition: the
+  test set as it is (family ``clean`` or ``as-is``), then every level; each
+  cell holds every declared metric (``ua / wa``); the low-level summary for the
+  families in :data:`LOW_LEVELS`; the front-ends' SI-SNR improvement when the
+  sets have references.
+- ``results.csv``: ``system,condition,level,unit,metric,value`` (``value`` the
+  mean over runs; a ``<metric>_std`` row the standard deviation; level and unit
+  empty for a set without level), every declared metric and the signal metrics
+  (:data:`SIGNAL_METRICS`) present; ``results_per_seed.csv`` the same per run
+  (``system`` written ``<system>/<run>``).
+- ``results_<family>.png``: per family, a panel per condition and declared
+  metric, metric against level (the test set as it is at the right).
 """
 
 from __future__ import annotations
@@ -13,110 +26,179 @@ import csv
 import io
 import json
 import math
+import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from aecomp.errors import AecompError
 from aecomp.fs import atomic_output, atomic_write_text
 
-LOW_SNRS = (0.0, -5.0)
+#: families whose low levels are summarised: family -> (title, levels)
+LOW_LEVELS = {"noise": ("Low SNR", (0.0, -5.0))}
+#: families of the test set as it is: a column of every table, not a table of their own
+REFERENCE_FAMILIES = ("clean", "as-is")
+#: what the level of a family is (x axis of its plot)
+LEVEL_NAMES = {"noise": "SNR", "codec": "bitrate"}
+#: metrics of the signal, reported when the sets have references (higher is better)
+SIGNAL_METRICS = ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi")
+_FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "codec", "chain")
+
+Key = Tuple[str, str, Optional[float]]  # (system, condition, level)
+Agg = Tuple[float, float, int]  # (mean, std, number of runs)
 
 
 def collect(exp_dir: Path) -> List[dict]:
-    """One row per (system, seed, evaluation set) with the primary metric and SI-SNR values."""
-    rows = []
+    """One row per (system, run, evaluation set, metric): ``system, run, set, condition, family, level, unit,
+    metric, mode, declared, value, frontend``. Two sets of one run at the same condition and level are an error."""
+    from aecomp.data.evalsets import normalize_meta
+
+    rows, seen = [], {}
     for f in sorted(Path(exp_dir).glob("*/*/eval/*/metrics.json")):
-        m = json.loads(f.read_text())
-        system, seed = f.parts[-5], f.parts[-4]
-        row = {"system": system, "seed": seed, "condition": m["condition"], "snr_db": m["snr_db"],
-               "metric": m["metric"], "mode": m["metric_mode"], "value": m[m["metric"]],
-               "frontend": _plugin_name(_read_yaml(f.parents[2] / "config.yaml").get("frontend", "?"))}
-        for extra in ("si_snr", "si_snri"):
-            if extra in m:
-                row[extra] = m[extra]
-        rows.append(row)
+        m = normalize_meta(json.loads(f.read_text()))
+        system, run = f.parts[-5], f.parts[-4]
+        key = (system, run, m["condition"], m["level"])
+        if key in seen:
+            raise AecompError(f"{f.parent} and {seen[key]} are both condition '{m['condition']}' at level "
+                              f"{m['level']} for {system}/{run}: remove the stale one (e.g. a set of an older grid)")
+        seen[key] = f.parent
+        declared = m.get("metrics") or [{"name": m["metric"], "mode": m["metric_mode"]}]
+        base = {"system": system, "run": run, "set": f.parent.name, "condition": m["condition"],
+                "family": m.get("family") or "custom", "level": m["level"], "unit": m.get("unit"),
+                "frontend": _plugin_name(_read_yaml(f.parents[2] / "config.yaml").get("frontend", "?"))}
+        names = [d["name"] for d in declared]
+        for d in declared:
+            if d["name"] in m:
+                rows.append({**base, "metric": d["name"], "mode": d["mode"], "declared": True, "value": m[d["name"]]})
+        for name in SIGNAL_METRICS:
+            if name in m and name not in names and m[name] is not None:
+                rows.append({**base, "metric": name, "mode": "max", "declared": False, "value": m[name]})
     return rows
 
 
-def aggregate(rows: List[dict], key: str = "value") -> Dict[Tuple[str, str, Optional[float]], Tuple[float, float, int]]:
-    """(system, condition, snr) -> (mean, std, number of seeds)."""
-    groups: Dict[tuple, List[float]] = defaultdict(list)
+def declared_metrics(rows: List[dict]) -> List[Tuple[str, str]]:
+    """``(name, mode)`` of every declared metric, the primary one first."""
+    return list(dict.fromkeys((r["metric"], r["mode"]) for r in rows if r["declared"]))
+
+
+def aggregate(rows: List[dict], metric: str) -> Dict[Key, Agg]:
+    """(system, condition, level) -> (mean, std, number of runs) of ``metric``."""
+    groups: Dict[Key, List[float]] = defaultdict(list)
     for r in rows:
-        if key in r:
-            groups[(r["system"], r["condition"], r["snr_db"])].append(r[key])
-    return {k: (statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) for k, v in groups.items()}
+        if r["metric"] == metric:
+            groups[(r["system"], r["condition"], r["level"])].append(r["value"])
+    return {k: _stats(v) for k, v in groups.items()}
+
+
+def conditions(rows: List[dict]) -> Dict[str, Dict[str, dict]]:
+    """family -> condition -> ``{"unit", "levels"}`` (levels high to low), families and conditions in report order."""
+    found: Dict[str, Dict[str, dict]] = defaultdict(dict)
+    for r in rows:
+        c = found[r["family"]].setdefault(r["condition"], {"unit": r["unit"], "levels": set()})
+        if r["level"] is not None:
+            c["levels"].add(r["level"])
+    rank = {f: i for i, f in enumerate(_FAMILY_ORDER)}
+    return {f: {c: {"unit": v["unit"], "levels": sorted(v["levels"], reverse=True)} for c, v in sorted(found[f].items())}
+            for f in sorted(found, key=lambda f: (rank.get(f, len(rank)), f))}
+
+
+def describe_runs(rows: List[dict]) -> str:
+    """``3 runs (seed1, seed2, seed3)`` or ``6 runs (3 folds x 2 seeds)``."""
+    runs = sorted({r["run"] for r in rows})
+    folds = [re.fullmatch(r"(fold\d+)_(seed\d+)", r) for r in runs]
+    if runs and all(folds):
+        return (f"{len(runs)} run(s) ({len({m[1] for m in folds})} folds x {len({m[2] for m in folds})} seeds)")
+    return f"{len(runs)} run(s) ({', '.join(runs)})"
 
 
 def write_csv(rows: List[dict], exp_dir: Path) -> Tuple[Path, Path]:
-    metric = rows[0]["metric"]
-    agg = aggregate(rows)
-    out = exp_dir / "results.csv"
-    per_seed = exp_dir / "results_per_seed.csv"
+    """``results.csv`` (mean and std over runs) and ``results_per_seed.csv`` (one row per run)."""
+    header = ["system", "condition", "level", "unit", "metric", "value"]
+    out, per_run = exp_dir / "results.csv", exp_dir / "results_per_seed.csv"
+    units = {(r["condition"], r["level"]): r["unit"] for r in rows}
+    metrics = list(dict.fromkeys(r["metric"] for r in rows))
     with atomic_output(out) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["system", "condition", "snr_db", "metric", "value"])
-        for (system, cond, snr), (mean, std, _) in sorted(agg.items(), key=_order):
-            w.writerow([system, cond, _snr_text(snr), metric, f"{mean:.6g}"])
-            w.writerow([system, cond, _snr_text(snr), f"{metric}_std", f"{std:.6g}"])
-    with atomic_output(per_seed) as tmp, open(tmp, "w", newline="") as f:
+        w.writerow(header)
+        for metric in metrics:
+            for (system, cond, level), (mean, std, _) in sorted(aggregate(rows, metric).items(), key=_order):
+                place = [cond, _level_text(level), units[(cond, level)] or ""]
+                w.writerow([system, *place, metric, f"{mean:.6g}"])
+                w.writerow([system, *place, f"{metric}_std", f"{std:.6g}"])
+    with atomic_output(per_run) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["system", "condition", "snr_db", "metric", "value"])
-        for r in sorted(rows, key=lambda r: (r["system"], r["seed"], r["condition"], -(r["snr_db"] or 1e9))):
-            w.writerow([f"{r['system']}/{r['seed']}", r["condition"], _snr_text(r["snr_db"]), metric, f"{r['value']:.6g}"])
-    return out, per_seed
+        w.writerow(header)
+        for r in sorted(rows, key=lambda r: (r["system"], r["run"], metrics.index(r["metric"]),
+                                             *_order(((r["system"], r["condition"], r["level"]), None))[1:])):
+            w.writerow([f"{r['system']}/{r['run']}", r["condition"], _level_text(r["level"]), r["unit"] or "",
+                        r["metric"], f"{r['value']:.6g}"])
+    return out, per_run
 
 
 def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", notes: str = "",
-                   systems: Optional[Sequence[str]] = None, plot_name: Optional[str] = None,
+                   systems: Optional[Sequence[str]] = None, plots: Optional[Dict[str, str]] = None,
                    provenance: str = "") -> Path:
-    """RESULTS.md: the command, ``provenance`` (see :func:`describe_provenance`), ``notes``, the tables."""
-    metric, mode = rows[0]["metric"], rows[0]["mode"]
-    agg = aggregate(rows)
-    systems = [s for s in (systems or sorted({r["system"] for r in rows})) if any(r["system"] == s for r in rows)]
-    conditions = sorted({r["condition"] for r in rows if r["condition"] != "clean"})
-    seeds = sorted({r["seed"] for r in rows})
-    better = "higher" if mode == "max" else "lower"
+    """RESULTS.md: the command, ``provenance`` (see :func:`describe_provenance`), ``notes``, the tables, and
+    the plots (family -> file name, e.g. from :func:`plot`)."""
+    metrics = declared_metrics(rows)
+    names = " / ".join(m for m, _ in metrics)
+    aggs = {m: aggregate(rows, m) for m, _ in metrics}
+    systems = _present(rows, systems)
+    grid = conditions(rows)
+    refs = [(c, None) for f in REFERENCE_FAMILIES for c in grid.get(f, {})]
     out = io.StringIO()
     out.write(f"# {title}\n\n")
     if command:
         out.write(f"Produced by:\n\n```\n{command}\n```\n\n")
     if provenance:
         out.write(provenance.strip() + "\n\n")
-    out.write(f"Metric: **{metric}** ({better} is better), mean over {len(seeds)} seed(s) "
-              f"({', '.join(seeds)}); ± is the standard deviation over seeds.\n\n")
+    said = ", ".join(f"**{m}** ({'higher' if mode == 'max' else 'lower'} is better)" for m, mode in metrics)
+    out.write(f"Metric{'s' if len(metrics) > 1 else ''}: {said}{' in each cell' if len(metrics) > 1 else ''}, "
+              f"mean over {describe_runs(rows)}; ± is the standard deviation over runs.\n\n")
     if notes:
         out.write(notes.strip() + "\n\n")
-    for cond in conditions:
-        snrs = sorted({r["snr_db"] for r in rows if r["condition"] == cond}, reverse=True)
-        out.write(f"## {metric} with {cond} noise\n\n")
-        out.write("| system | clean | " + " | ".join(f"{s:g} dB" for s in snrs) + " |\n")
-        out.write("|---|---:|" + "---:|" * len(snrs) + "\n")
-        for system in systems:
-            cells = [_cell(agg.get((system, "clean", None)))]
-            cells += [_cell(agg.get((system, cond, s))) for s in snrs]
-            out.write(f"| {system} | " + " | ".join(cells) + " |\n")
+
+    def table(columns: List[Tuple[str, Optional[float]]], heads: List[str], source=None, digits: int = 3,
+              only: Optional[Sequence[str]] = None) -> None:
+        source = source or aggs
+        out.write("| system | " + " | ".join(heads) + " |\n|---|" + "---:|" * len(heads) + "\n")
+        for system in only or systems:
+            row = [" / ".join(_cell(source[m].get((system, c, lv)), digits) for m in source) for c, lv in columns]
+            out.write(f"| {system} | " + " | ".join(row) + " |\n")
         out.write("\n")
-    low = low_snr_summary(rows)
-    if low:
-        out.write(f"## Low SNR: mean {metric} over {', '.join(f'{s:g}' for s in LOW_SNRS)} dB\n\n")
-        out.write("| system | " + " | ".join(conditions) + " |\n|---|" + "---:|" * len(conditions) + "\n")
-        for system in systems:
-            out.write(f"| {system} | " + " | ".join(_cell(low.get((system, c))) for c in conditions) + " |\n")
-        out.write("\n")
-    si = {k: v for k, v in aggregate(rows, "si_snri").items() if k[0] not in without_frontend(rows)}
-    if si:
+
+    families = [f for f in grid if f not in REFERENCE_FAMILIES]
+    if not families:
+        out.write(f"## {names}\n\n")
+        table(refs, [c for c, _ in refs])
+    for family in families:
+        for cond, info in grid[family].items():
+            levels = info["levels"] or [None]
+            out.write(f"## {names} with {cond} {family}\n\n")
+            table(refs + [(cond, lv) for lv in levels],
+                  [c for c, _ in refs] + [cond if lv is None else f"{lv:g} {info['unit']}" for lv in levels])
+        if plots and family in plots:
+            out.write(f"![{names} against {LEVEL_NAMES.get(family, 'level')}, {family}]({plots[family]})\n\n")
+    for family, (what, lows) in LOW_LEVELS.items():
+        low = {m: low_level_summary(rows, m, lows) for m, _ in metrics}
+        conds = [c for c in grid.get(family, {}) if any((s, c, None) in low[m] for m in low for s in systems)]
+        if conds:
+            unit = next(iter(grid[family].values()))["unit"]
+            out.write(f"## {what}: mean {names} over {', '.join(f'{v:g}' for v in lows)} {unit}\n\n")
+            table([(c, None) for c in conds], conds, low)
+    si_declared = any(m == "si_snri" for m, _ in metrics)
+    si = aggregate(rows, "si_snri")
+    with_frontend = [s for s in systems if s not in without_frontend(rows)]
+    if si and not si_declared and with_frontend:
         out.write("## SI-SNR improvement of the front-end (dB)\n\n")
-        for cond in conditions:
-            snrs = sorted({k[2] for k in si if k[1] == cond}, reverse=True)
-            out.write(f"{cond} noise:\n\n| system | " + " | ".join(f"{s:g} dB" for s in snrs) + " |\n")
-            out.write("|---|" + "---:|" * len(snrs) + "\n")
-            for system in systems:
-                if system not in without_frontend(rows):
-                    out.write(f"| {system} | " + " | ".join(_cell(si.get((system, cond, s)), 2) for s in snrs) + " |\n")
-            out.write("\n")
-    if plot_name:
-        out.write(f"![{metric} against SNR]({plot_name})\n")
+        for family in families:
+            for cond in grid[family]:
+                levels = sorted({k[2] for k in si if k[1] == cond and k[2] is not None}, reverse=True)
+                if levels:
+                    out.write(f"{cond} {family}:\n\n")
+                    table([(cond, lv) for lv in levels], [f"{lv:g} {grid[family][cond]['unit']}" for lv in levels],
+                          {"si_snri": si}, 2, with_frontend)
     atomic_write_text(path, out.getvalue())
     return path
 
@@ -126,55 +208,65 @@ def without_frontend(rows: List[dict]) -> set:
     return {r["system"] for r in rows if r.get("frontend") == "identity"}
 
 
-def low_snr_summary(rows: List[dict]) -> Dict[Tuple[str, str], Tuple[float, float, int]]:
-    """(system, condition) -> mean/std over seeds of each seed's mean over the low SNRs."""
-    per_seed: Dict[tuple, List[float]] = defaultdict(list)
+def low_level_summary(rows: List[dict], metric: str, levels: Sequence[float]) -> Dict[Key, Agg]:
+    """(system, condition, None) -> mean/std over runs of each run's mean of ``metric`` over ``levels``
+    (runs missing one of the levels are left out)."""
+    per_run: Dict[tuple, List[float]] = defaultdict(list)
     for r in rows:
-        if r["snr_db"] in LOW_SNRS:
-            per_seed[(r["system"], r["condition"], r["seed"])].append(r["value"])
-    groups: Dict[tuple, List[float]] = defaultdict(list)
-    for (system, cond, _), values in per_seed.items():
-        if len(values) == len(LOW_SNRS):
-            groups[(system, cond)].append(statistics.fmean(values))
-    return {k: (statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v)) for k, v in groups.items()}
+        if r["metric"] == metric and r["level"] in levels:
+            per_run[(r["system"], r["condition"], r["run"])].append(r["value"])
+    groups: Dict[Key, List[float]] = defaultdict(list)
+    for (system, cond, _), values in per_run.items():
+        if len(values) == len(levels):
+            groups[(system, cond, None)].append(statistics.fmean(values))
+    return {k: _stats(v) for k, v in groups.items()}
 
 
-def plot(rows: List[dict], path: Path, title: str, systems: Optional[Sequence[str]] = None) -> Path:
-    """Metric against SNR, one panel per noise condition, one line per system (clean at the right)."""
+def plot(rows: List[dict], path: Path, title: str, family: str, systems: Optional[Sequence[str]] = None) -> Path:
+    """``family``'s plot: a panel per condition (columns) and declared metric (rows), the metric against the
+    level, one line per system, the test set as it is at the right (not joined: it is no level)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metric = rows[0]["metric"]
-    agg = aggregate(rows)
-    systems = [s for s in (systems or sorted({r["system"] for r in rows})) if any(r["system"] == s for r in rows)]
-    conditions = sorted({r["condition"] for r in rows if r["condition"] != "clean"})
-    fig, axes = plt.subplots(1, max(1, len(conditions)), figsize=(5.5 * max(1, len(conditions)), 4.2),
-                             sharey=True, squeeze=False)
-    for ax, cond in zip(axes[0], conditions):
-        snrs = sorted({r["snr_db"] for r in rows if r["condition"] == cond})
-        xs = list(range(len(snrs) + 1))
-        for system in systems:
-            points = [agg.get((system, cond, s)) for s in snrs]
-            line = ax.errorbar(xs[:-1], [p[0] if p else math.nan for p in points],
-                               yerr=[p[1] if p else 0.0 for p in points], marker="o", capsize=3, label=system)
-            clean = agg.get((system, "clean", None))
-            if clean:  # not joined to the SNR curve: clean is no point on the SNR axis
-                ax.errorbar([xs[-1]], [clean[0]], yerr=[clean[1]], marker="s", capsize=3,
-                            color=line[0].get_color())
-        ax.set_xticks(xs, [f"{s:g}" for s in snrs] + ["clean"])
-        ax.set_xlabel("SNR (dB)")
-        ax.set_title(f"{cond} noise")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(metric)
+    metrics = declared_metrics(rows)
+    systems = _present(rows, systems)
+    grid = conditions(rows)
+    conds = {c: v for c, v in grid[family].items() if v["levels"]}
+    refs = [c for f in REFERENCE_FAMILIES for c in grid.get(f, {})]
+    fig, axes = plt.subplots(len(metrics), max(1, len(conds)), figsize=(5.5 * max(1, len(conds)), 4.2 * len(metrics)),
+                             sharey="row", squeeze=False)
+    for i, (metric, _) in enumerate(metrics):
+        agg = aggregate(rows, metric)
+        for ax, (cond, info) in zip(axes[i], conds.items()):
+            levels = sorted(info["levels"])
+            xs = list(range(len(levels) + len(refs)))
+            for system in systems:
+                points = [agg.get((system, cond, lv)) for lv in levels]
+                line = ax.errorbar(xs[:len(levels)], [p[0] if p else math.nan for p in points],
+                                   yerr=[p[1] if p else 0.0 for p in points], marker="o", capsize=3, label=system)
+                for x, ref in zip(xs[len(levels):], refs):
+                    point = agg.get((system, ref, None))
+                    if point:
+                        ax.errorbar([x], [point[0]], yerr=[point[1]], marker="s", capsize=3, color=line[0].get_color())
+            ax.set_xticks(xs, [f"{lv:g}" for lv in levels] + refs)
+            ax.set_xlabel(f"{LEVEL_NAMES.get(family, 'level')} ({info['unit']})")
+            ax.set_title(f"{cond} {family}")
+            ax.grid(alpha=0.3)
+        axes[i][0].set_ylabel(metric)
     axes[0][-1].legend(fontsize=8)
-    fig.suptitle(title)
+    fig.suptitle(f"{title}: {family}")
     fig.tight_layout()
     with atomic_output(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
+
+
+def plotted_families(rows: List[dict]) -> List[str]:
+    """The families that get a plot: those with a condition at several levels or one."""
+    return [f for f, conds in conditions(rows).items() if any(v["levels"] for v in conds.values())]
 
 
 def describe_data(data_dir: Path) -> str:
@@ -224,8 +316,8 @@ def describe_systems(exp_dir: Path, systems: Sequence[str]) -> str:
 
 
 #: the stages whose outputs a table depends on: number -> (name, where its record lies)
-STAGES = {1: ("data", "data dir"), 2: ("validate", "data dir"), 3: ("evalsets", "data dir/eval"),
-          4: ("train", "exp/<system>/<seed>"), 5: ("evaluate", "exp/<system>/<seed>/eval")}
+STAGES = {1: ("data", "data dir"), 2: ("validate", "data dir"), 3: ("evalsets", "data dir/eval/<set>"),
+          4: ("train", "exp/<system>/<run>"), 5: ("evaluate", "exp/<system>/<run>/eval")}
 
 
 def read_stage_record(path: Path) -> Optional[dict]:
@@ -242,13 +334,17 @@ def read_stage_record(path: Path) -> Optional[dict]:
 def describe_provenance(data_dir: Path, exp_dir: Path, rows: List[dict], command: str) -> str:
     """A markdown section: how each stage's outputs behind the table were made (the ``.stage<N>``
     records), and whether the command shown reproduces the table."""
-    runs = sorted({(r["system"], r["seed"]) for r in rows})
-    places = [(1, data_dir, "data"), (2, data_dir, "data"), (3, data_dir / "eval", "evaluation sets")]
+    runs = sorted({(r["system"], r["run"]) for r in rows})
+    sets = sorted({r["set"] for r in rows})
+    places = [(1, data_dir, "data"), (2, data_dir, "data")] + [(3, data_dir / "eval" / s, s) for s in sets]
     places += [(4, exp_dir / s / k, f"{s}/{k}") for s, k in runs] + [(5, exp_dir / s / k / "eval", f"{s}/{k}") for s, k in runs]
     made: Dict[tuple, List[str]] = defaultdict(list)  # (stage, command, options, commit, env) -> outputs
     missing: Dict[int, List[str]] = defaultdict(list)
     for stage, where, what in places:
-        rec = read_stage_record(where / f".stage{stage}")
+        # each evaluation set has its own record (sets of a later grid are added beside the kept ones);
+        # data/eval/.stage3 is where recipes recorded the whole grid before
+        rec = read_stage_record(where / f".stage{stage}") or (
+            read_stage_record(where.parent / ".stage3") if stage == 3 else None)
         if rec is None:
             missing[stage].append(what)
         else:
@@ -332,10 +428,20 @@ def _cell(agg: Optional[Tuple[float, float, int]], digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}" if n > 1 else f"{mean:.{digits}f}"
 
 
-def _snr_text(snr: Optional[float]) -> str:
-    return "inf" if snr is None else f"{snr:g}"
+def _level_text(level: Optional[float]) -> str:
+    return "" if level is None else f"{level:g}"
 
 
 def _order(item):
-    (system, cond, snr), _ = item
-    return (system, cond != "clean", cond, -(snr if snr is not None else 1e9))
+    """Sort key of an aggregate item: system, the test set as it is first, condition, level high to low."""
+    (system, cond, level), _ = item
+    return (system, level is not None, cond, -(level if level is not None else 0.0))
+
+
+def _stats(values: List[float]) -> Agg:
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values)
+
+
+def _present(rows: List[dict], systems: Optional[Sequence[str]]) -> List[str]:
+    """``systems`` (default: all, sorted) that have scores."""
+    return [s for s in (systems or sorted({r["system"] for r in rows})) if any(r["system"] == s for r in rows)]

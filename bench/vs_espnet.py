@@ -43,7 +43,7 @@ import torch
 import yaml
 
 from aecomp.data.datadir import DataDir
-from aecomp.data.evalsets import make_evalsets
+from aecomp.data.evalsets import make_evalsets, noise_grid
 from common import VENV_BIN, mini_data, result
 
 #: the environment of both trainers: 2 threads, and the same code as this script (PYTHONPATH, e.g. a worktree)
@@ -66,8 +66,8 @@ def pairs(data: Path, split: str, noise: str, n: int, out: Path) -> Path:
     keep = d.utts[:n]
     small = write_datadir(out / f"{split}_subset", {k: {u: v for u, v in t.items() if u in keep}
                                                     for k, t in d.tables.items() if k != "spk2utt"})
-    make_evalsets(DataDir.load(small), {"mix": DataDir.load(data / noise)}, [0.0], out / split, 16000, seed=7)
-    return out / split / "mix_snr0"
+    make_evalsets(DataDir.load(small), noise_grid({"mix": data / noise}, [0.0], seed=7), out / split, 16000)
+    return out / split / "mix_0dB"
 
 
 def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:

@@ -46,6 +46,16 @@ def run_cli(*args: str, cwd=None, env=None, check: bool = True) -> subprocess.Co
     return proc
 
 
+def eval_grid(path: Path, snrs, seed: int = 20240601) -> Path:
+    """An evaluation grid (``--eval_config``) like the recipes' conf/eval.yaml, at ``snrs`` only."""
+    levels = ", ".join(str(s) for s in snrs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"seed: {seed}\nconditions:\n  - name: clean\n    family: clean\n" + "".join(
+        f"  - name: {c}\n    corruption: {{name: noise, conf: {{bank: noise_test_{c}}}}}\n    vary: snr\n"
+        f"    levels: [{levels}]\n    unit: dB\n" for c in ("seen", "unseen")))
+    return path
+
+
 # -- tiny models and batches for model and paradigm tests --
 
 LABELS = ["go", "no", "yes"]

@@ -1,4 +1,5 @@
-"""Gather the scores of every system into RESULTS.md, exp/results.csv and a plot of metric against SNR.
+"""Gather the scores of every system into RESULTS.md, exp/results.csv and a plot per condition family
+(exp/results_<family>.png: the metrics against the level).
 
 Example:
   aecomp report --exp_dir exp --out RESULTS.md --title "Speech Commands (mini)" --command "./run.sh"
@@ -12,7 +13,7 @@ from aecomp.bin.common import option
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    option(parser, "--exp_dir", required=True, help="folder with <system>/<seed>/eval/<set>/metrics.json")
+    option(parser, "--exp_dir", required=True, help="folder with <system>/<run>/eval/<set>/metrics.json")
     option(parser, "--out", default="RESULTS.md", help="the markdown table to write")
     option(parser, "--title", default="Results")
     option(parser, "--command", default="", help="the command that produced the results (recorded)")
@@ -36,16 +37,18 @@ def main(args) -> int:
         raise AecompError(f"no scores under {exp}/*/*/eval/*/metrics.json: run the evaluation stage first")
     systems = args.systems.split() or None
     csv_path, per_seed = report.write_csv(rows, exp)
-    png = exp / "results.png"
-    report.plot(rows, png, args.title, systems)
     out = Path(args.out)
-    rel_png = Path(png.resolve()).relative_to(out.resolve().parent) if png.resolve().is_relative_to(
-        out.resolve().parent) else png.resolve()
+    pngs, shown = [], {}
+    for family in report.plotted_families(rows):
+        png = report.plot(rows, exp / f"results_{family}.png", args.title, family, systems)
+        pngs.append(png)
+        shown[family] = str(Path(png.resolve()).relative_to(out.resolve().parent) if png.resolve().is_relative_to(
+            out.resolve().parent) else png.resolve())
     notes = "\n\n".join(n for n in (args.notes, report.describe_data(Path(args.data_dir)) if args.data_dir else "",
                                     report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
     provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
-    report.write_markdown(rows, out, args.title, args.command, notes, systems, str(rel_png), provenance)
-    log.info("results: %s, %s, %s, %s", out, csv_path, per_seed, png)
+    report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance)
+    log.info("results: %s, %s, %s, %s", out, csv_path, per_seed, ", ".join(map(str, pngs)))
     print(out.read_text())
     return 0
 

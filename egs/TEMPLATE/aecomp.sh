@@ -4,14 +4,14 @@
 # local/data.sh (stage 1) and conf/train_<system>.yaml for each system.
 #
 #   (0 check     before the first stage: every system's config builds and runs a dummy batch)
-#   1 data       local/data.sh -> data/{train,dev,test,noise_train,noise_test_*}
+#   1 data       local/data.sh -> data/{train,dev,test} (+ noise_train, noise_test_* where the task mixes noise)
 #                (with --folds K: data/fold<k>/{train,...} for k = 1..K, and stages 2-5 run once per
 #                fold on data/fold<k>/, into exp/<system>/fold<k>_seed<s>/; stage 6 reports over all)
 #   2 validate   check every data dir and the audio it names
-#   3 evalsets   fixed-SNR noisy test sets -> data/eval/<condition>_snr<X>
+#   3 evalsets   the grid of --eval_config (conditions x levels) -> data/eval/<condition>[_<level><unit>]
 #   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
-#   5 evaluate   every system on every evaluation set -> exp/<system>/seed<k>/eval/
-#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results.png
+#   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/
+#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results_<family>.png
 #
 # Every stage can be rerun: finished work is kept (data/.done, model.pt,
 # metrics.json), interrupted training resumes from its last checkpoint.
@@ -36,8 +36,7 @@ folds=0                # K > 0: cross-validation folds (local/data.sh --folds K 
 train_args=""          # config overrides for every training, e.g. "trainer.seed=3 data.batch_size=8"
 data_args=""           # options passed to local/data.sh
 eval_args=""           # options passed to 'aecomp evaluate', e.g. "--batch_size 64"
-eval_snrs="20 15 10 5 0 -5"  # SNRs (dB) of the evaluation sets; a clean set is always added
-eval_seed=20240601     # seed of the evaluation noise choices
+eval_config=conf/eval.yaml  # evaluation grid (conditions x levels, seed); another one adds its sets to data/eval
 sample_rate=16000      # sample rate of every data set
 datadir=data           # where data directories go
 expdir=exp             # where systems and results go
@@ -142,17 +141,24 @@ fi
 
 if run_stage 2; then
   log "validating data directories and audio"
-  aecomp validate --sample_rate "$sample_rate" "$datadir"/{train,dev,test} "$datadir"/noise_*
+  noise_dirs=(); for d in "$datadir"/noise_*; do [ -d "$d" ] && noise_dirs+=("$d"); done  # none: the task mixes no noise
+  aecomp validate --sample_rate "$sample_rate" "$datadir"/{train,dev,test} "${noise_dirs[@]}"
   record_stage 2 "$datadir" --sample_rate "$sample_rate"
 fi
 
 if run_stage 3; then
-  log "evaluation sets at SNRs $eval_snrs -> $datadir/eval/"
-  noise_opts=()
-  for d in "$datadir"/noise_test_*; do noise_opts+=(--noise "${d##*/noise_test_}=$d"); done
-  aecomp make-evalsets --test "$datadir/test" "${noise_opts[@]}" --snrs "$eval_snrs" \
-    --seed "$eval_seed" --sample_rate "$sample_rate" --nj "$nj" --out_dir "$datadir/eval"
-  record_stage 3 "$datadir/eval" --eval_snrs "$eval_snrs" --eval_seed "$eval_seed" --sample_rate "$sample_rate"
+  log "evaluation sets of $eval_config -> $datadir/eval/ (sets already there are kept)"
+  made="$datadir/eval/.made"; mkdir -p "$datadir/eval"
+  status=0
+  aecomp make-evalsets --config "$eval_config" --test "$datadir/test" --data_dir "$datadir" \
+    --sample_rate "$sample_rate" --nj "$nj" --out_dir "$datadir/eval" > "$made" || status=$?
+  # each set records the run that made it: a later grid (--eval_config conf/eval_codecs.yaml) adds its
+  # own sets and records without touching the records of the sets it keeps
+  while IFS= read -r d; do
+    record_stage 3 "$d" --eval_config "$eval_config" --sample_rate "$sample_rate"
+  done < "$made"
+  rm -f "$made"
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 
 if run_stage 4; then
@@ -206,7 +212,7 @@ if run_stage 5; then
 fi
 
 if run_stage 6; then
-  log "report -> $results, $expdir/results.csv, $expdir/results.png"
+  log "report -> $results, $expdir/results.csv, $expdir/results_<family>.png"
   aecomp report --exp_dir "$expdir" --out "$results" --title "$title" --systems "$systems" \
     --data_dir "$datadir" --command "$full_command"
 fi

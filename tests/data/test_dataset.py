@@ -8,7 +8,7 @@ import pytest
 from aecomp.audio.mixing import measured_snr
 from aecomp.data.datadir import DataDir
 from aecomp.data.dataset import AudioDataset, NoiseBank, collate
-from aecomp.data.evalsets import make_evalsets
+from aecomp.data.evalsets import make_evalsets, noise_grid
 from aecomp.data.sampler import BucketBatchSampler
 
 
@@ -76,9 +76,9 @@ def test_short_noise_is_looped_and_counted(mini_data, tmp_path, caplog):
     assert "1 of 1 noise recordings are shorter than the longest utterance (1.0 s)" in caplog.text
     item = ds[0]
     assert abs(measured_snr(item["clean"], item["noisy"] - item["clean"])) < 0.05
-    make_evalsets(DataDir.load(mini_data / "test"), {"hiss": noise}, [0], tmp_path / "eval", 16000)
+    make_evalsets(DataDir.load(mini_data / "test"), noise_grid({"hiss": noise.path}, [0]), tmp_path / "eval", 16000)
     assert "noise looped for 20 of 20 utterances" in caplog.text
-    assert (tmp_path / "eval" / "hiss_snr0" / "mix.tsv").read_text().splitlines()[1].endswith("\t1")
+    assert (tmp_path / "eval" / "hiss_0dB" / "corruption.tsv").read_text().splitlines()[1].endswith("\t1")
 
 
 def test_max_seconds_crops_instead_of_dropping(mini_data, caplog):
@@ -108,8 +108,8 @@ def test_max_seconds_crops_instead_of_dropping(mini_data, caplog):
 
 def test_max_seconds_crops_a_paired_set_identically(mini_data, tmp_path):
     test = DataDir.load(mini_data / "test")
-    make_evalsets(test, {"seen": DataDir.load(mini_data / "noise_test_seen")}, [0], tmp_path, 16000, seed=1)
-    data = DataDir.load(tmp_path / "seen_snr0")
+    make_evalsets(test, noise_grid({"seen": mini_data / "noise_test_seen"}, [0], seed=1), tmp_path, 16000)
+    data = DataDir.load(tmp_path / "seen_0dB")
     full = AudioDataset(data, 16000, seed=2)
     cropped = AudioDataset(data, 16000, seed=2, max_seconds=0.5)
     whole, item = full[1], cropped[1]

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, eval_grid
 
 SCR1 = ROOT / "egs" / "speech_commands" / "scr1"
 
@@ -59,7 +59,8 @@ def read_csv(path):
 def test_folds_run_every_stage_per_fold_and_report_over_folds(tmp_path):
     recipe = make_recipe(tmp_path)
     env = {**os.environ, "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
-    proc = subprocess.run(["../../TEMPLATE/aecomp.sh", "--systems", "noisy", "--folds", "2", "--eval_snrs", "0",
+    proc = subprocess.run(["../../TEMPLATE/aecomp.sh", "--systems", "noisy", "--folds", "2",
+                           "--eval_config", str(eval_grid(tmp_path / "eval.yaml", [0])),
                            "--train_args", "paradigm.conf.epochs=1"], cwd=recipe, env=env, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -69,16 +70,16 @@ def test_folds_run_every_stage_per_fold_and_report_over_folds(tmp_path):
     for k in (1, 2):
         assert f"fold {k}/2: stages 2-5 on data/fold{k}/" in proc.stdout
         sets = sorted(p.name for p in (data / f"fold{k}" / "eval").iterdir() if p.is_dir())
-        assert sets == ["clean", "seen_snr0", "unseen_snr0"]
+        assert sets == ["clean", "seen_0dB", "unseen_0dB"]
         run = exp / "noisy" / f"fold{k}_seed1"
         assert (run / "model.pt").is_file() and (run / ".stage4").is_file()
         assert sorted(p.parent.name for p in (run / "eval").glob("*/metrics.json")) == sets
         jobs = (exp / "log" / f"fold{k}_train.wave1.jobs").read_text()
         assert f"--train_data data/fold{k}/train --valid_data data/fold{k}/dev" in jobs
         assert f"--data data/fold{k}/eval/*" in (exp / "log" / f"fold{k}_eval.jobs").read_text()
-    per_run = {(r["system"], r["condition"], r["snr_db"]): float(r["value"])
-               for r in read_csv(exp / "results_per_seed.csv")}
-    means = {(r["condition"], r["snr_db"]): float(r["value"]) for r in read_csv(exp / "results.csv")
+    per_run = {(r["system"], r["condition"], r["level"]): float(r["value"])
+               for r in read_csv(exp / "results_per_seed.csv") if r["metric"] == "acc"}
+    means = {(r["condition"], r["level"]): float(r["value"]) for r in read_csv(exp / "results.csv")
              if r["system"] == "noisy" and r["metric"] == "acc"}
     assert {s for s, _, _ in per_run} == {"noisy/fold1_seed1", "noisy/fold2_seed1"}
     for (cond, snr), mean in means.items():

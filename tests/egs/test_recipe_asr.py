@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, eval_grid
 
 RECIPE = ROOT / "egs" / "librispeech" / "asr1"
 pytestmark = pytest.mark.slow  # the whole recipe: deselect with -m "not slow"
@@ -22,7 +22,7 @@ def recipe_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("asr1")
     env = {**os.environ, "AECOMP_MINI": str(tmp / "mini"), "LIBRISPEECH": ""}
     cmd = ["./run.sh", "--conf_dir", "conf/debug", "--systems", " ".join(SYSTEMS), "--data_args", "--mini_size debug",
-           "--eval_snrs", "5 -5", "--datadir", str(tmp / "data"), "--expdir", str(tmp / "exp"),
+           "--eval_config", str(eval_grid(tmp / "eval.yaml", [5, -5])), "--datadir", str(tmp / "data"), "--expdir", str(tmp / "exp"),
            "--results", str(tmp / "RESULTS.md")]
     proc = subprocess.run(cmd, cwd=RECIPE, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -38,7 +38,7 @@ def test_asr_recipe_outputs(recipe_run):
     # systems that start from noisy's recogniser share its tokenizer
     assert (tmp / "exp" / "joint" / "seed1" / "labels.txt").read_text() == \
         (tmp / "exp" / "noisy" / "seed1" / "labels.txt").read_text()
-    result = (tmp / "exp" / "noisy" / "seed1" / "eval" / "seen_snr-5" / "result.txt").read_text()
+    result = (tmp / "exp" / "noisy" / "seed1" / "eval" / "seen_-5dB" / "result.txt").read_text()
     assert "Scores: (#C #S #D #I)" in result and "REF:" in result and "WER" in result.splitlines()[-1]
     with open(tmp / "exp" / "results.csv") as f:
         rows = [r for r in csv.DictReader(f) if r["metric"] == "wer"]

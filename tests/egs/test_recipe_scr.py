@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, eval_grid
 
 RECIPE = ROOT / "egs" / "speech_commands" / "scr1"
 SYSTEMS = ["clean", "noisy", "dsp", "cascade", "joint", "iterative"]
@@ -17,7 +17,8 @@ CLEAN_ACC_MIN = 0.25  # accuracy of the clean system on clean test: 2.5x chance 
 
 def run_recipe(tmp, *args, check=True):
     env = {**os.environ, "AECOMP_MINI": str(tmp / "mini"), "SPEECH_COMMANDS": ""}
-    cmd = ["./run.sh", "--conf_dir", "conf/debug", "--data_args", "--mini_size debug", "--eval_snrs", "10 0 -5",
+    cmd = ["./run.sh", "--conf_dir", "conf/debug", "--data_args", "--mini_size debug",
+           "--eval_config", str(eval_grid(tmp / "eval.yaml", [10, 0, -5])),
            "--datadir", str(tmp / "data"), "--expdir", str(tmp / "exp"), "--results", str(tmp / "RESULTS.md"), *args]
     proc = subprocess.run(cmd, cwd=RECIPE, env=env, capture_output=True, text=True)
     if check:
@@ -39,12 +40,12 @@ def test_every_stage_produces_its_outputs(recipe_run):
     for split in ("train", "dev", "test", "noise_train", "noise_test_seen", "noise_test_unseen"):
         assert (tmp / "data" / split / "wav.scp").is_file()
     sets = sorted(p.name for p in (tmp / "data" / "eval").iterdir() if p.is_dir())  # not the .stage3 record
-    assert sets == sorted(["clean"] + [f"{c}_snr{s}" for c in ("seen", "unseen") for s in ("10", "0", "-5")])
+    assert sets == sorted(["clean"] + [f"{c}_{s}dB" for c in ("seen", "unseen") for s in ("10", "0", "-5")])
     for system in SYSTEMS:
         model = tmp / "exp" / system / "seed1"
         assert (model / "model.pt").is_file() and (model / "train.log").is_file()
         assert len(list((model / "eval").glob("*/metrics.json"))) == len(sets)
-        assert (model / "eval" / "seen_snr0" / "hyp.txt").read_text().count("\n") == 20
+        assert (model / "eval" / "seen_0dB" / "hyp.txt").read_text().count("\n") == 20
     waves = [(tmp / "exp" / "log" / f"train.wave{w}.jobs").read_text() for w in (1, 2, 3)]
     assert [len(w.splitlines()) for w in waves] == [2, 2, 2]  # clean noisy | dsp cascade | joint iterative
     assert "train_cascade.yaml" in waves[1] and "train_iterative.yaml" in waves[2]
@@ -59,7 +60,7 @@ def test_results_table_csv_and_plot(recipe_run):
     tmp, _ = recipe_run
     with open(tmp / "exp" / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["system", "condition", "snr_db", "metric", "value"]
+    assert list(rows[0]) == ["system", "condition", "level", "unit", "metric", "value"]
     acc = [r for r in rows if r["metric"] == "acc"]
     assert len(acc) == len(SYSTEMS) * 7
     assert {r["system"] for r in acc} == set(SYSTEMS)
@@ -73,7 +74,8 @@ def test_results_table_csv_and_plot(recipe_run):
         assert f"| {system} |" in md
     assert "## acc with seen noise" in md and "## acc with unseen noise" in md and "Low SNR" in md
     assert "cd egs/speech_commands/scr1 && ./run.sh --conf_dir conf/debug" in md
-    assert (tmp / "exp" / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp / "exp" / "results_noise.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![acc against SNR, noise](exp/results_noise.png)" in md
 
 
 @pytest.mark.slow

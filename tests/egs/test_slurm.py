@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, VENV_BIN
+from conftest import ROOT, VENV_BIN, eval_grid
 from slurm_cluster import SlurmCluster, _alive
 
 UTILS = ROOT / "egs" / "TEMPLATE" / "utils"
@@ -384,7 +384,7 @@ def test_recipe_stages_through_slurm(cluster, tmp_path):
     (noisy, then cascade from noisy, then joint from both) and evaluation, each as a job array."""
     systems = ["noisy", "cascade", "joint"]
     env = {**cluster.env, "cmd_backend": "slurm", "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
-    cmd = ["./run.sh", "--conf_dir", "conf/debug", "--data_args", "--mini_size debug", "--eval_snrs", "10 0 -5",
+    cmd = ["./run.sh", "--conf_dir", "conf/debug", "--data_args", "--mini_size debug", "--eval_config", str(eval_grid(tmp_path / "eval.yaml", [10, 0, -5])),
            "--datadir", str(tmp_path / "data"), "--expdir", str(tmp_path / "exp"), "--results", str(tmp_path / "R.md"),
            "--systems", " ".join(systems), "--stop_stage", "5"]
     proc = subprocess.run(cmd, cwd=RECIPE, env=env, capture_output=True, text=True, timeout=300)

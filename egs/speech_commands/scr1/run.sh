@@ -6,6 +6,7 @@
 #   ./run.sh                      # everything, on the built-in mini corpus unless SPEECH_COMMANDS is set
 #   ./run.sh --stage 4 --systems "iterative" --seeds "1 2 3"
 #   ./run.sh --systems "noisy cascade cascade_ssl"   # + the SSL representation loss (seed 001)
+#   ./run.sh --eval_config conf/eval_codecs.yaml      # + MP3, AAC, Opus and noise+Opus sets (noise grid kept)
 #   ./run.sh --help
 set -euo pipefail
 . ../../TEMPLATE/utils/quote_args.sh
