@@ -113,8 +113,8 @@ def grid_from_dict(data: Any, source: str = "<grid>", lines: Optional[dict] = No
     lines, item_lines = lines or {}, item_lines or []
 
     def at(*keys):
-        line = lines.get(keys)
-        return f"{source}:{line}" if line else source
+        place = lines.get(keys)  # (file, line)
+        return f"{place[0]}:{place[1]}" if place else source
 
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping with keys {', '.join(GRID_KEYS)}")
