@@ -3,7 +3,8 @@
 On-the-fly codec corruption (``data.corruptions`` with a ``codec``) must not stall training.
 Three ways to get coded audio, each timed on the same 2-s speech-like clips, in seconds of
 audio per CPU second (x real time per core; CPU time of this process and its children, so
-the load of other processes on the machine counts less than in wall time):
+the load of other processes on the machine counts less than in wall time), resampling to the
+codec's rate and back included:
 
 - ``pyav``: encode and decode in-process with PyAV's ffmpeg libraries (what
   ``aecomp.corruptions.codec`` does for every codec PyAV has);
@@ -75,9 +76,9 @@ def main() -> None:
         print(f"{'codec':<20} {'pyav':>8} {'ffmpeg':>8} {'cache':>8}   (ffmpeg: elc3/dlc3 for lc3)")
         for name, kbps in IN_PROCESS + PROGRAM_ONLY:
             codec = Codec(name, kbps, sample_rate=SR)
-            row = {"ffmpeg": x_real_time(lambda w: codec_via(codec, w, "ffmpeg"), wavs)}
+            row = {"ffmpeg": x_real_time(lambda w: codec.code(w, SR, via="ffmpeg"), wavs)}
             if (name, kbps) in IN_PROCESS and in_process(codec.spec.encoder):
-                row["pyav"] = x_real_time(lambda w: codec_via(codec, w, "pyav"), wavs)
+                row["pyav"] = x_real_time(lambda w: codec.code(w, SR, via="pyav"), wavs)
                 pyav.append(row["pyav"])
                 ffmpeg.append(row["ffmpeg"])
             paths = []
@@ -98,14 +99,6 @@ def main() -> None:
     result("codec_ffmpeg_x_realtime_per_core", med(ffmpeg), "{:.0f}")
     result("codec_cache_x_realtime_per_core", med(cache), "{:.0f}")
     result("codec_pyav_over_ffmpeg_speed", med(pyav) / med(ffmpeg), "{:.1f}")
-
-
-def codec_via(codec: Codec, wav: np.ndarray, how: str) -> np.ndarray:
-    """``codec.code(wav)`` forced through PyAV or the ffmpeg program (LC3 always through elc3/dlc3)."""
-    x = np.clip(wav, -1, 1)
-    if codec.spec.tool == "lc3":
-        return codec.through_lc3(x)
-    return codec.through_pyav(x) if how == "pyav" else codec.through_ffmpeg(x)
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def ffmpeg_encoders() -> frozenset:
 @lru_cache(maxsize=None)
 def in_process(encoder: str) -> bool:
     """Whether PyAV (package ``av``, with its own ffmpeg libraries) has ``encoder``. It then codes in-process,
-    more than ten times faster than ffmpeg subprocesses (bench/codec_speed.py); PyAV's wheels lack libgsm,
+    about ten times faster than ffmpeg subprocesses (bench/codec_speed.py); PyAV's wheels lack libgsm,
     libspeex and libcodec2, which run through the ffmpeg program instead."""
     try:
         import av
@@ -155,13 +155,17 @@ class Codec(Corruption):
         speech = np.asarray(speech, dtype=np.float32)
         return Corrupted(self.code(speech, sample_rate), speech, None, {"codec": self.name, "bitrate": self.bitrate})
 
-    def code(self, wav: np.ndarray, sample_rate: int) -> np.ndarray:
-        """``wav [T]`` at ``sample_rate`` through the codec: ``[T]`` float32, aligned with ``wav``."""
+    def code(self, wav: np.ndarray, sample_rate: int, via: Optional[str] = None) -> np.ndarray:
+        """``wav [T]`` at ``sample_rate`` through the codec: ``[T]`` float32, aligned with ``wav``. ``via``
+        ("pyav" or "ffmpeg") forces one way for an ffmpeg codec (bench/codec_speed.py compares them);
+        default: PyAV where it has the encoder."""
         x = np.clip(resample(np.asarray(wav, dtype=np.float32), sample_rate, self.rate), -1.0, 1.0)
         if self.spec.tool == "lc3":
             coded = self.through_lc3(x)
+        elif (via or ("pyav" if in_process(self.spec.encoder) else "ffmpeg")) == "pyav":
+            coded = self.through_pyav(x)
         else:
-            coded = self.through_pyav(x) if in_process(self.spec.encoder) else self.through_ffmpeg(x)
+            coded = self.through_ffmpeg(x)
         if self.spec.delay is None:
             coded = align(coded, x, max_delay=self.rate // 10)
         else:

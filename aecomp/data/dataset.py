@@ -120,16 +120,17 @@ class AudioDataset(torch.utils.data.Dataset):
         if self.max_samples and len(wav) > self.max_samples:
             start = int(rng.integers(len(wav) - self.max_samples + 1))
             crop, key = slice(start, start + self.max_samples), f"{utt}@{start}"
+        sampler = self.sampler
         if self.paired:
             clean = self._read(utt, "spk1.scp")
             if len(clean) != len(wav):
                 raise DatasetError(f"{self.data.path}: '{utt}' has {len(wav)} samples in wav.scp "
                                    f"but {len(clean)} in spk1.scp")
             noisy, clean = wav[crop], clean[crop]
-        elif self.sampler is not None:
+        elif sampler is not None:
             wav = wav[crop]
             try:
-                corrupted = self.sampler(wav, self.sample_rate, rng)
+                corrupted = sampler(wav, self.sample_rate, rng)
             except AecompError as exc:
                 raise type(exc)(f"{self.data.path} ({utt}): {exc}") from None
             if corrupted is None:

@@ -108,4 +108,4 @@ def test_align_finds_the_delay():
 def test_in_process_and_ffmpeg_program_give_the_same_audio(name):
     c = codec(name, 64)
     x = voiced()
-    np.testing.assert_array_equal(c.through_pyav(x), c.through_ffmpeg(x))
+    np.testing.assert_array_equal(c.code(x, SR, via="pyav"), c.code(x, SR, via="ffmpeg"))
