@@ -49,10 +49,11 @@ class ConfigError(AecompError, ValueError):
 class DataConf:
     """How training and validation batches are made.
 
-    Noise is mixed on the fly into training speech at an SNR drawn uniformly
-    from ``snr_range`` (dB); a fraction ``p_clean`` of training examples stays
-    clean. Validation uses the same recipe with a fixed seed, so the dev set is
-    identical every epoch.
+    Training examples are corrupted on the fly: by ``corruptions`` when it is
+    given, else (the shorthand) by the noise of ``aecomp train --noise`` at an
+    SNR drawn uniformly from ``snr_range`` (dB), a fraction ``p_clean`` staying
+    clean. Validation uses the same corruptions with a fixed seed, so the dev
+    set is identical every epoch.
     """
 
     sample_rate: int = 16000
@@ -63,6 +64,11 @@ class DataConf:
     num_workers: int = 1
     snr_range: List[float] = field(default_factory=lambda: [-5.0, 20.0])
     p_clean: float = 0.1
+    #: corruptions of training examples, each ``{name, conf, p}`` (registry kind ``corruption``, e.g.
+    #: ``{name: codec, conf: {codec: opus, bitrate: 16}, p: 0.5}``); ``1 - sum(p)`` of the examples stays
+    #: clean; a ``noise`` without ``conf.bank`` uses ``--noise``. Empty: the ``snr_range``/``p_clean``
+    #: shorthand, which must then keep its defaults
+    corruptions: List[Dict[str, Any]] = field(default_factory=list)
     #: read all training audio into memory once (fast for small corpora)
     preload: bool = False
     #: crop training utterances longer than this (seconds) to a random segment of this length, drawn
@@ -193,6 +199,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<config>", lines=No
         if key not in data:
             raise ConfigError(f"{source}: missing section '{key}' (a mapping {{name: ..., conf: {{...}}}})")
     sections = {k: section_from_dict(cls, data.get(k) or {}, source, lines, (k,)) for k, cls in SECTIONS.items()}
+    _check_corruptions(sections["data"], source, lines)
     return ExperimentConfig(
         frontend=copy.deepcopy(data["frontend"]),
         downstream=copy.deepcopy(data["downstream"]),
@@ -201,6 +208,25 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<config>", lines=No
         lines=dict(lines),
         **sections,
     )
+
+
+def _check_corruptions(data: DataConf, source: str, lines) -> None:
+    """``data.corruptions`` well formed, and not given beside a changed shorthand (``snr_range``, ``p_clean``)."""
+    from aecomp.corruptions.base import CorruptionError
+    from aecomp.corruptions.training import check_entries
+
+    if not data.corruptions:
+        return
+    try:
+        check_entries(data.corruptions, _loc(source, lines, ("data", "corruptions")))
+    except CorruptionError as exc:
+        raise ConfigError(str(exc)) from None
+    for key in ("snr_range", "p_clean"):
+        if getattr(data, key) != getattr(DataConf(), key):
+            raise ConfigError(f"{_loc(source, lines, ('data', key))}: data.{key} is the shorthand for noise "
+                              "without data.corruptions; with data.corruptions give the SNR in a noise "
+                              "corruption's conf (snr: [low, high]) and the clean share as 1 - sum(p), "
+                              f"and remove data.{key}")
 
 
 def section_from_dict(cls, data: Any, source: str = "<config>", lines=None, keys: Tuple[str, ...] = ()):

@@ -9,7 +9,7 @@
 #   bench/run_all.sh --only "startup padding" --out /tmp/RESULTS.md   # some of them
 set -euo pipefail
 cd "$(dirname "$0")"
-benches=(startup padding trainer_overhead data_pipeline paradigm_cost ssl_cache vs_espnet memory)
+benches=(startup padding trainer_overhead data_pipeline paradigm_cost ssl_cache vs_espnet memory codec_speed)
 quick=false; out=RESULTS.md
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,7 +23,7 @@ py=../tools/venv/bin/python
 for b in "${benches[@]}"; do [ -f "$b.py" ] || { echo "$0: no benchmark bench/$b.py" >&2; exit 1; }; done
 declare -A quick_args=(
   [trainer_overhead]="--utts 96 --epochs 1 --repeats 1" [ssl_cache]="--steps 2 --batch 4 --distinct_batches 2"
-  [vs_espnet]="--utts 32 --epochs 1 --repeats 1" [memory]="-- $py -c pass")
+  [vs_espnet]="--utts 32 --epochs 1 --repeats 1" [memory]="-- $py -c pass" [codec_speed]="--clips 2")
 # figure -> "target|what it is"; the target is "< x", "<= x", "> x", ">= x" or "report"
 declare -A about=(
   [aecomp_list_seconds]="< 1|aecomp list wall time, s (median of 10)"
@@ -35,7 +35,11 @@ declare -A about=(
   [ssl_cache_speedup]="> 1|SSL loss step time without / with the clean-feature cache"
   [espnet_over_aecomp_epoch_time]=">= 1|ESPnet / aecomp training-epoch time (validation left out), same model and data"
   [espnet_over_aecomp_wall_time]=">= 1|ESPnet / aecomp whole-process wall time, same model and data"
-  [peak_rss_mib]="report|peak resident memory of a Speech Commands recipe run, MiB")
+  [peak_rss_mib]="report|peak resident memory of a Speech Commands recipe run, MiB"
+  [codec_pyav_x_realtime_per_core]="report|codec corruption in-process (PyAV), x real time per core, median over codecs"
+  [codec_ffmpeg_x_realtime_per_core]="report|codec corruption through ffmpeg subprocesses, x real time per core"
+  [codec_cache_x_realtime_per_core]="report|reading a cached decoded copy, x real time per core"
+  [codec_pyav_over_ffmpeg_speed]="> 1|in-process (PyAV) / ffmpeg-subprocess codec speed")
 
 commit=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] || commit+=" (with uncommitted changes)"

@@ -1,1 +1,1 @@
-"""Audio: reading and writing, resampling, mixing at an SNR, features, codecs, synthesis."""
+"""Audio: reading and writing, resampling, mixing at an SNR, features, synthesis."""

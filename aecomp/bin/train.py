@@ -1,7 +1,9 @@
 """Train a system (front-end + downstream) with the paradigm of a YAML config.
 
-Noise from --noise is mixed into --train_data on the fly; --valid_data gets
-the same noise with a fixed seed. Outputs go to --out_dir (model.pt, config.yaml,
+Training examples of --train_data are corrupted on the fly: by the config's
+data.corruptions (a noise corruption without a bank uses --noise), or else by
+the noise of --noise at data.snr_range; --valid_data gets the same corruptions
+with a fixed seed. Outputs go to --out_dir (model.pt, config.yaml,
 checkpoints/, train.log, tensorboard/). An interrupted run resumes from its
 newest checkpoint; a finished one (model.pt present) is skipped.
 
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 "(as 'aecomp check-config' does), and exit; non-zero if the system cannot be built")
     option(parser, "--train_data", help="training data directory")
     option(parser, "--valid_data", help="validation data directory")
-    option(parser, "--noise", help="noise data directory for on-the-fly corruption")
+    option(parser, "--noise", help="noise data directory for on-the-fly corruption (the default bank of data.corruptions' noise)")
     option(parser, "--out_dir", help="model directory to write")
     option(parser, "--ngpu", type=int, default=0, help="GPUs per node (0: CPU); more than 1 trains with DDP")
     option(parser, "--num_procs", type=int, default=None,
@@ -89,7 +91,9 @@ def train_worker(args, cfg, dist) -> int:
 
     from aecomp.bin.common import device_for
     from aecomp.data.datadir import DataDir
-    from aecomp.data.dataset import AudioDataset, NoiseBank
+    from aecomp.corruptions.noise import NoiseBank
+    from aecomp.corruptions.training import TrainingCorruptions
+    from aecomp.data.dataset import AudioDataset
     from aecomp.train.system import build_system, downstream_class, load_init
     from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer, seed_everything
 
@@ -99,7 +103,10 @@ def train_worker(args, cfg, dist) -> int:
     if device == "cuda":
         device = f"cuda:{dist.local_rank}"
     train_dir, valid_dir = DataDir.load(args.train_data), DataDir.load(args.valid_data)
-    noise = NoiseBank(DataDir.load(args.noise), cfg.data.sample_rate) if args.noise else None
+    d = cfg.data
+    corruptions = TrainingCorruptions.from_config(d.corruptions, sample_rate=d.sample_rate, noise_bank=args.noise,
+                                                  where=cfg.where("data", "corruptions")) if d.corruptions else None
+    noise = NoiseBank(DataDir.load(args.noise), d.sample_rate) if args.noise and corruptions is None else None
     cls, conf = downstream_class(cfg)
     vocabulary = cls.load_vocabulary(out_dir, conf)
     labels = vocabulary.get("labels")
@@ -108,11 +115,13 @@ def train_worker(args, cfg, dist) -> int:
     init = load_init(system, cfg, out_dir, labels)
     for module, source in init.items():
         log.info("%s starts from %s", module, source)
-    d = cfg.data
     train_set = AudioDataset(train_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
-                             d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds)
+                             d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds,
+                             corruptions=corruptions)
     valid_set = AudioDataset(valid_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
-                             d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload)
+                             d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload, corruptions=corruptions)
+    if corruptions is not None:
+        log.info("training corruptions: %s", corruptions.describe())
     n_params = {k: sum(p.numel() for p in g) for k, g in system.param_groups().items()}
     log.info("system: %s front-end (%d parameters), %s downstream (%d parameters), %d labels; "
              "%d training and %d validation utterances; %s", type(system.frontend).__name__, n_params["frontend"],

@@ -18,6 +18,8 @@ class Chain(Corruption):
     ``speech`` is the input with every step's common gain applied; ``noise`` is
     the sum of the added noises while every step is additive, and None once a
     step alters the signal itself (a codec): the corruption is then no longer a sum.
+    ``info`` has every step's entries prefixed by its number (``1.snr_db``), the product of the
+    gains as ``gain`` and the last SNR drawn as ``snr_db``.
     """
 
     family = "chain"
@@ -40,6 +42,9 @@ class Chain(Corruption):
                 noise = out.noise if noise is None else (noise * gain + out.noise).astype(np.float32)
             audio = out.audio
             info.update({f"{i + 1}.{k}": v for k, v in out.info.items()})
+            if "snr_db" in out.info:
+                info["snr_db"] = out.info["snr_db"]
+        info["gain"] = float(np.prod([v for k, v in info.items() if k.endswith(".gain")]))
         return Corrupted(audio, ref, noise if self.additive else None, info)
 
     def describe(self) -> str:

@@ -1,17 +1,16 @@
-"""Datasets of (noisy, clean, target) examples with seeded on-the-fly noise corruption."""
+"""Datasets of (noisy, clean, target) examples, corrupted on the fly (noise, codecs, ...) with seeded draws."""
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 
-from aecomp.audio.io import read_audio, resample
-from aecomp.audio.mixing import mix_at_snr, noise_segment
+from aecomp.corruptions.noise import NoiseBank
+from aecomp.corruptions.training import TrainingCorruptions
 from aecomp.data.datadir import DataDir
 from aecomp.errors import AecompError
 
@@ -22,69 +21,19 @@ class DatasetError(AecompError, ValueError):
     """An example cannot be made; the message names the utterance."""
 
 
-class NoiseBank:
-    """The recordings of a noise data directory, served as random segments.
-
-    Recordings are read on first use and kept in memory (at ``sample_rate``)
-    while the bank is smaller than ``max_cache_mb``; larger banks are read
-    segment by segment from disk.
-    """
-
-    def __init__(self, data: DataDir, sample_rate: int, max_cache_mb: float = 1024.0):
-        self.data, self.sample_rate = data, sample_rate
-        self.ids = data.utts
-        if not self.ids:
-            raise DatasetError(f"noise bank {data.path} has no recordings")
-        seconds = sum(data.durations().values()) if max_cache_mb > 0 else float("inf")
-        self.cached = seconds * sample_rate * 4 / 2**20 <= max_cache_mb
-        self._cache: Dict[str, np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def recording(self, noise_id: str) -> np.ndarray:
-        """All samples ``[T]`` of one recording."""
-        if noise_id not in self._cache:
-            wav = self.data.audio(noise_id, self.sample_rate)
-            if not self.cached:
-                return wav
-            self._cache[noise_id] = wav
-        return self._cache[noise_id]
-
-    def segment(self, length: int, rng: np.random.Generator) -> tuple:
-        """``(noise [length], noise_id)``: a random recording, cropped or looped at a random offset."""
-        noise_id = self.ids[int(rng.integers(len(self.ids)))]
-        if not self.cached:
-            spec, start, end, where = self.data.audio_spec(noise_id)
-            if os.path.isfile(spec) and start == 0.0 and end is None:
-                return _partial_read(spec, length, self.sample_rate, rng, where), noise_id
-        segment, _ = noise_segment(self.recording(noise_id), length, rng)
-        return segment, noise_id
-
-
-def _partial_read(path: str, length: int, sample_rate: int, rng, where: str) -> np.ndarray:
-    """A random ``length``-sample segment of a long file, reading only that part."""
-    import soundfile as sf
-
-    info = sf.info(path)
-    need = int(np.ceil(length * info.samplerate / sample_rate)) + 1
-    if info.frames < need:
-        wav = read_audio(path, sample_rate, where=where)
-        return noise_segment(wav, length, rng)[0]
-    offset = int(rng.integers(0, info.frames - need + 1))
-    data, rate = sf.read(path, start=offset, frames=need, dtype="float32", always_2d=True)
-    return resample(data.mean(axis=1), rate, sample_rate)[:length]
-
-
 class AudioDataset(torch.utils.data.Dataset):
-    """The utterances of a data directory as dicts ``{uttid, noisy [T], clean [T], target, snr}``.
+    """The utterances of a data directory as dicts ``{uttid, noisy [T], clean [T], noise [T] or None, target, snr,
+    text, key}``.
 
     Where the noisy input comes from:
 
     - the directory has ``spk1.scp`` (a fixed evaluation set): ``wav.scp`` is
       the noisy input and ``spk1.scp`` the clean reference;
-    - a ``noise`` bank is given: noise is mixed on the fly at an SNR drawn
-      uniformly from ``snr_range`` (a fraction ``p_clean`` stays clean); the
+    - ``corruptions`` are given (:class:`~aecomp.corruptions.training.TrainingCorruptions`): each
+      example is clean or corrupted by one of them, drawn on the fly; or, without them, a ``noise``
+      bank is given: noise is mixed on the fly at an SNR drawn uniformly from ``snr_range`` (a
+      fraction ``p_clean`` stays clean). ``noise`` is the additive noise as added (None when the
+      example is clean or the corruption is not additive), ``snr`` the SNR drawn (inf: none). The
       random choices depend only on ``(seed, epoch, index)``, so an epoch is
       reproducible whatever the worker count, and with ``fixed`` only on
       ``(seed, index)`` (the same validation set every epoch);
@@ -101,8 +50,8 @@ class AudioDataset(torch.utils.data.Dataset):
     def __init__(self, data: DataDir, sample_rate: int, encode_target: Optional[Callable[[str], List[int]]] = None,
                  noise: Optional[NoiseBank] = None, snr_range: Sequence[float] = (-5.0, 20.0),
                  p_clean: float = 0.0, seed: int = 0, fixed: bool = False, preload: bool = False,
-                 max_seconds: float = 0.0):
-        self.data, self.sample_rate, self.noise = data, sample_rate, noise
+                 max_seconds: float = 0.0, corruptions: Optional[TrainingCorruptions] = None):
+        self.data, self.sample_rate, self.noise, self.corruptions = data, sample_rate, noise, corruptions
         self.snr_range, self.p_clean, self.seed, self.fixed = tuple(snr_range), p_clean, seed, fixed
         self.paired = data.has("spk1.scp")
         durations = data.durations()
@@ -138,6 +87,14 @@ class AudioDataset(torch.utils.data.Dataset):
         if preload:
             self._preloaded = {u: self._read(u, "wav.scp") for u in self.utts}
 
+    @property
+    def sampler(self) -> Optional[TrainingCorruptions]:
+        """What corrupts an example: ``corruptions``, else the shorthand of ``noise`` (read at every item,
+        so changing ``snr_range`` or ``p_clean`` takes effect), else None (clean input)."""
+        if self.corruptions is not None:
+            return self.corruptions
+        return None if self.noise is None else TrainingCorruptions.shorthand(self.noise, self.snr_range, self.p_clean)
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
@@ -156,35 +113,38 @@ class AudioDataset(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> dict:
         utt = self.utts[index]
         wav = self._read(utt, "wav.scp")
-        snr = float("inf")
+        snr, noise = float("inf"), None
         key = utt  # names the clean reference's content (for losses that cache it)
         rng = self.rng(index)
         crop = slice(None)
         if self.max_samples and len(wav) > self.max_samples:
             start = int(rng.integers(len(wav) - self.max_samples + 1))
             crop, key = slice(start, start + self.max_samples), f"{utt}@{start}"
+        sampler = self.sampler
         if self.paired:
             clean = self._read(utt, "spk1.scp")
             if len(clean) != len(wav):
                 raise DatasetError(f"{self.data.path}: '{utt}' has {len(wav)} samples in wav.scp "
                                    f"but {len(clean)} in spk1.scp")
             noisy, clean = wav[crop], clean[crop]
-        elif self.noise is not None:
+        elif sampler is not None:
             wav = wav[crop]
-            if rng.random() < self.p_clean:
+            try:
+                corrupted = sampler(wav, self.sample_rate, rng)
+            except AecompError as exc:
+                raise type(exc)(f"{self.data.path} ({utt}): {exc}") from None
+            if corrupted is None:
                 noisy = clean = wav
             else:
-                snr = float(rng.uniform(*self.snr_range))
-                segment, noise_id = self.noise.segment(len(wav), rng)
-                mix = mix_at_snr(wav, segment, snr, rng, speech_name=f"{self.data.path} ({utt})",
-                                 noise_name=f"{self.noise.data.path} ({noise_id})")
-                noisy, clean = mix.mixture, mix.speech
-                if mix.gain != 1.0:  # scaled down to avoid clipping: another reference signal
-                    key = f"{key}*{mix.gain:.6f}"
+                noisy, clean, noise = corrupted.audio, corrupted.speech, corrupted.noise
+                snr = float(corrupted.info.get("snr_db", snr))
+                gain = float(corrupted.info.get("gain", 1.0))
+                if gain != 1.0:  # scaled down to avoid clipping: another reference signal
+                    key = f"{key}*{gain:.6f}"
         else:
             noisy = clean = wav[crop]
-        return {"uttid": utt, "noisy": noisy, "clean": clean, "target": self.targets.get(utt, []), "snr": snr,
-                "text": self.text.get(utt, ""), "key": key}
+        return {"uttid": utt, "noisy": noisy, "clean": clean, "noise": noise, "target": self.targets.get(utt, []),
+                "snr": snr, "text": self.text.get(utt, ""), "key": key}
 
 
 @dataclass
