@@ -9,7 +9,7 @@ Layout of an experiment YAML (every section optional except the plugins)::
     optim:      {name: adam, conf: {lr: 0.001}}  # OptimConf
     scheduler:  {name: none}                     # SchedulerConf
     trainer:    {...}                            # TrainerConf
-    init:       {frontend: cascade, downstream: noisy}  # InitConf: start from other systems
+    init:       {frontend: cascade, downstream: noisy}  # module path -> system[:module] (init_from_dict)
 
 A config may start from another one: ``base: common.yaml`` (a path relative to the
 config's folder; a base may have its own base) gives every key the config does not
@@ -124,21 +124,27 @@ class TrainerConf:
     keep_epochs: List[int] = field(default_factory=list)
 
 
-@dataclass
-class InitConf:
-    """Where modules start from, instead of random weights.
+def init_from_dict(data: Any, source: str = "<config>", lines=None) -> Dict[str, str]:
+    """The ``init`` section: module path of the paradigm -> where its weights come from.
 
-    Each value is another system of the same recipe (``noisy``: its model of the
-    same seed, ``<exp>/noisy/seed<k>/model.pt``, which the recipe trains first) or
-    the path of a ``model.pt``. Only that module's weights are taken.
-    """
+    A module path names any module of the paradigm (``frontend``, ``downstream``,
+    ``downstream.body``, ``teacher``, ...). A source is another system of the same
+    recipe, optionally with the module to take from it (``noisy``: the same module of
+    ``<exp>/noisy/seed<k>/model.pt``, which the recipe trains first; ``clean:downstream``:
+    the downstream of the clean system, e.g. into a frozen ``teacher``), or the path of a
+    ``model.pt`` (``path/model.pt`` or ``path/model.pt:downstream``). Only that module's
+    weights are taken. A null source starts the module from random weights."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{_loc(source, lines or {}, ('init',))}: expected a mapping module -> source "
+                          f"(e.g. {{frontend: cascade, downstream: noisy}}), got {data!r}")
+    for key, value in data.items():
+        if not isinstance(key, str) or (value is not None and not isinstance(value, str)):
+            raise ConfigError(f"{_loc(source, lines or {}, ('init', str(key)))}: init.{key} must name a system "
+                              f"('noisy', 'clean:downstream') or a model.pt path, got {value!r}")
+    return {k: v for k, v in data.items() if v is not None}
 
-    frontend: Optional[str] = None
-    downstream: Optional[str] = None
 
-
-SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf,
-            "init": InitConf}
+SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf}
 PLUGIN_SECTIONS = ("frontend", "downstream", "paradigm")
 
 
@@ -153,7 +159,8 @@ class ExperimentConfig:
     optim: OptimConf
     scheduler: SchedulerConf
     trainer: TrainerConf
-    init: InitConf = field(default_factory=InitConf)
+    #: module path -> source (see :func:`init_from_dict`)
+    init: Dict[str, str] = field(default_factory=dict)
     source: str = "<config>"
     #: key path -> (file, 1-based line) where it was written (a base file's for an inherited key)
     lines: Dict[Tuple[str, ...], Tuple[str, int]] = field(default_factory=dict, repr=False)
@@ -166,6 +173,7 @@ class ExperimentConfig:
         out = {k: copy.deepcopy(getattr(self, k)) for k in PLUGIN_SECTIONS}
         for k in SECTIONS:
             out[k] = dataclasses.asdict(getattr(self, k))
+        out["init"] = dict(self.init)
         return out
 
     def dump(self) -> str:
@@ -191,7 +199,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<config>", lines=No
     lines = lines or {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(data).__name__}")
-    valid = list(PLUGIN_SECTIONS) + list(SECTIONS)
+    valid = list(PLUGIN_SECTIONS) + list(SECTIONS) + ["init"]
     for key in data:
         if key not in valid:
             raise ConfigError(_unknown(source, lines, (key,), key, valid, "section"))
@@ -204,6 +212,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<config>", lines=No
         frontend=copy.deepcopy(data["frontend"]),
         downstream=copy.deepcopy(data["downstream"]),
         paradigm=copy.deepcopy(data["paradigm"]),
+        init=init_from_dict(data.get("init") or {}, source, lines),
         source=source,
         lines=dict(lines),
         **sections,

@@ -144,7 +144,7 @@ def test_every_shipped_config_builds(path, tiny_upstream, monkeypatch, tmp_path)
     monkeypatch.setenv("SSL_UPSTREAM", str(tiny_upstream))
     cfg = load_config(path)
     texts = ["THE RED CAT SEES A DOG", "A BIG BIRD HELPS THE MAN", "THE SMALL CAR"] * 10
-    cfg.init.frontend = cfg.init.downstream = None  # a dry run: the systems it would start from do not exist
+    cfg.init.clear()  # a dry run: the systems it would start from do not exist
     system = build_system(cfg, prepare_vocabulary(cfg, texts, tmp_path))
     assert system.schedule(), f"{path} has an empty schedule"
 

@@ -37,7 +37,7 @@ def prepare_vocabulary(cfg: ExperimentConfig, texts: List[str], model_dir: Path)
     cls, conf = downstream_class(cfg)
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    source = init_sources(cfg, model_dir).get("downstream")
+    source = init_sources(cfg, model_dir).get("downstream", (None,))[0]
     if source is not None and cls.vocabulary_files:
         for name in cls.vocabulary_files:
             if not (source.parent / name).is_file():
@@ -134,53 +134,75 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
     return system
 
 
-def init_sources(cfg: ExperimentConfig, out_dir: Path) -> Dict[str, Path]:
-    """module -> ``model.pt`` that ``cfg.init`` names; system names resolve beside ``out_dir``
-    (``<exp>/<system>/<seed dir>``) to ``<exp>/<name>/<seed dir>/model.pt``."""
+def init_sources(cfg: ExperimentConfig, out_dir: Path) -> Dict[str, Tuple[Path, str]]:
+    """module path -> (``model.pt``, module path inside it) that ``cfg.init`` names.
+
+    A source is ``<system>[:<module>]`` (resolved beside ``out_dir``, ``<exp>/<system>/<run dir>``, to
+    ``<exp>/<name>/<run dir>/model.pt``) or ``<path>.pt[:<module>]``; the module taken defaults to the
+    one being initialised."""
     out = {}
-    for module in ("frontend", "downstream"):
-        source = getattr(cfg.init, module)
-        if source is None:
-            continue
-        if "/" in source or source.endswith(".pt"):
-            out[module] = Path(source)
+    for target, source in cfg.init.items():
+        where, module = _split_source(source)
+        if _is_path(where):
+            path = Path(where)
         else:
-            out[module] = Path(out_dir).parent.parent / source / Path(out_dir).name / "model.pt"
+            path = Path(out_dir).parent.parent / where / Path(out_dir).name / "model.pt"
+        out[target] = (path, module or target)
     return out
+
+
+def _split_source(source: str) -> Tuple[str, str]:
+    """``(system or path, module or "")`` of an init source ``x[:module]``."""
+    head, sep, tail = source.rpartition(":")
+    return (head, tail) if sep and head and tail and "/" not in tail else (source, "")
+
+
+def _is_path(where: str) -> bool:
+    return "/" in where or where.endswith(".pt")
 
 
 def init_system_names(cfg: ExperimentConfig) -> List[str]:
     """The other systems of the recipe that ``cfg.init`` starts from (they must be trained first)."""
-    names = [getattr(cfg.init, m) for m in ("frontend", "downstream")]
-    return sorted({n for n in names if n and "/" not in n and not n.endswith(".pt")})
+    return sorted({w for w, _ in map(_split_source, cfg.init.values()) if not _is_path(w)})
 
 
-def load_init(system, cfg: ExperimentConfig, out_dir: Path, labels: Optional[List[str]] = None) -> Dict[str, Path]:
-    """Load the modules named in ``cfg.init`` into ``system``; returns module -> source.
+def load_init(paradigm, cfg: ExperimentConfig, out_dir: Path, labels: Optional[List[str]] = None) -> Dict[str, Path]:
+    """Load the modules named in ``cfg.init`` into ``paradigm``; returns module path -> source file.
 
-    A downstream must come from a system with the same label (or token) list."""
+    A module taken from a system's downstream must come from one with the same label (or token) list."""
     from aecomp.train.checkpoint import CheckpointError, load_checkpoint
 
-    sources = init_sources(cfg, out_dir)
-    for module, path in sources.items():
+    modules = dict(paradigm.named_modules())
+    out = {}
+    for target, (path, module) in init_sources(cfg, out_dir).items():
+        where = cfg.where("init", target)
+        if target not in modules or not target:
+            tops = ", ".join(n for n in modules if n and "." not in n)
+            raise CheckpointError(f"{where}: the paradigm has no module '{target}'; its modules are {tops} "
+                                  "(and their children, e.g. downstream.<name>)")
         if not path.is_file():
             raise CheckpointError(
-                f"{cfg.where('init', module)}: {path} does not exist; train the system it names first "
+                f"{where}: {path} does not exist; train the system it names first "
                 "(in a recipe it must be listed in --systems; it is then trained before this one)")
         theirs = path.parent / "labels.txt"
-        if module == "downstream" and labels is not None and theirs.is_file() \
+        if module.split(".")[0] == "downstream" and labels is not None and theirs.is_file() \
                 and theirs.read_text(encoding="utf-8").split("\n")[:-1] != list(labels):
-            raise CheckpointError(f"{cfg.where('init', module)}: {theirs} differs from this system's labels; "
+            raise CheckpointError(f"{where}: {theirs} differs from this system's labels; "
                                   "both must be trained on the same data")
         state = load_checkpoint(path)["model"]
         prefix = f"{module}."
         weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        if not weights and any(True for _ in modules[target].state_dict()):
+            held = sorted({k.split(".")[0] for k in state})
+            raise CheckpointError(f"{where}: {path} holds no module '{module}' (it holds {', '.join(held)}); "
+                                  f"name one of them after ':' (e.g. {where.split(' ')[0]} -> 'system:{held[0]}')")
         try:
-            getattr(system, module).load_state_dict(weights)
+            modules[target].load_state_dict(weights)
         except RuntimeError as exc:
-            raise CheckpointError(f"{cfg.where('init', module)}: the {module} of {path} does not fit this "
-                                  f"config's {module}: {str(exc).splitlines()[0]}") from None
-    return sources
+            raise CheckpointError(f"{where}: the {module} of {path} does not fit this config's {target}: "
+                                  f"{str(exc).splitlines()[0]}") from None
+        out[target] = path
+    return out
 
 
 def write_model_meta(model_dir: Path, cfg: ExperimentConfig) -> None:

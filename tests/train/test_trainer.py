@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import errno
 
 import pytest
@@ -188,20 +190,60 @@ def test_init_from_another_system(mini_data, reference, tmp_path):
     _, ref = reference  # trained in <tmp>/exp: plays the role of a system "exp" of seed dir "exp"
     t = make_trainer(mini_data, tmp_path / "mine")
     cfg = t.cfg
-    cfg.init.frontend, cfg.init.downstream = str(ref.out_dir / "model.pt"), "noisy"
+    cfg.init.update(frontend=str(ref.out_dir / "model.pt"), downstream="noisy")
     assert init_system_names(cfg) == ["noisy"]
     assert init_sources(cfg, tmp_path / "exp" / "iterative" / "seed2")["downstream"] == \
-        tmp_path / "exp" / "noisy" / "seed2" / "model.pt"
+        (tmp_path / "exp" / "noisy" / "seed2" / "model.pt", "downstream")
     with pytest.raises(CheckpointError, match=r"init.downstream.*noisy/seed2/model.pt does not exist; train"):
         load_init(t.paradigm, cfg, tmp_path / "exp" / "iterative" / "seed2")
-    cfg.init.downstream = None
+    del cfg.init["downstream"]
     load_init(t.paradigm, cfg, tmp_path / "x" / "y")
     trained = load_checkpoint(ref.out_dir / "model.pt")["model"]
     assert torch.equal(t.paradigm.frontend.out.weight, trained["frontend.out.weight"])
-    cfg.init.downstream = str(ref.out_dir / "model.pt")
+    cfg.init["downstream"] = str(ref.out_dir / "model.pt")
     with pytest.raises(CheckpointError, match="labels.txt differs"):
         (ref.out_dir / "labels.txt").write_text("a\nb\n")
         load_init(t.paradigm, cfg, tmp_path / "x" / "y", labels=["go", "no"])
+
+
+def test_init_any_module_path_from_a_system_module(mini_data, reference, tmp_path):
+    """``init`` maps any module of the paradigm (a frozen teacher, one block of the downstream) to
+    ``<system>:<module>`` or ``<model.pt>:<module>``; a wrong path names the modules there are."""
+    from torch import nn
+
+    from aecomp.train.checkpoint import CheckpointError
+    from aecomp.train.system import init_system_names, load_init
+
+    _, ref = reference
+    t = make_trainer(mini_data, tmp_path / "mine")
+    t.paradigm.teacher = copy.deepcopy(t.paradigm.downstream)  # as TRNet's clean-trained model
+    for p in t.paradigm.teacher.parameters():
+        nn.init.zeros_(p)
+    cfg = t.cfg
+    trained = load_checkpoint(ref.out_dir / "model.pt")["model"]
+    cfg.init.clear()
+    cfg.init["teacher"] = "clean:downstream"
+    assert init_system_names(cfg) == ["clean"]
+    cfg.init["teacher"] = f"{ref.out_dir / 'model.pt'}:downstream"
+    assert init_system_names(cfg) == []
+    load_init(t.paradigm, cfg, tmp_path / "x" / "y")
+    teacher = t.paradigm.teacher.state_dict()
+    assert teacher and all(torch.equal(v, trained[f"downstream.{k}"]) for k, v in teacher.items())
+    assert not torch.equal(t.paradigm.downstream.classifier.weight, trained["downstream.classifier.weight"])
+
+    cfg.init.clear()
+    cfg.init["downstream.classifier"] = str(ref.out_dir / "model.pt")  # one child module, same path in the source
+    load_init(t.paradigm, cfg, tmp_path / "x" / "y")
+    assert torch.equal(t.paradigm.downstream.classifier.weight, trained["downstream.classifier.weight"])
+    cfg.init.clear()
+    cfg.init["blend"] = str(ref.out_dir / "model.pt")
+    with pytest.raises(CheckpointError, match="the paradigm has no module 'blend'; its modules are frontend, "
+                                              "downstream"):
+        load_init(t.paradigm, cfg, tmp_path / "x" / "y")
+    cfg.init.clear()
+    cfg.init["teacher"] = f"{ref.out_dir / 'model.pt'}:teacher"
+    with pytest.raises(CheckpointError, match="holds no module 'teacher' \\(it holds downstream, frontend"):
+        load_init(t.paradigm, cfg, tmp_path / "x" / "y")
 
 
 @pytest.mark.parametrize("log_interval,expected", [(3, [3, 6]), (100, [])])
