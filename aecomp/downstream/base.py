@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 import torch
 from torch import nn
+
+
+class Metric(NamedTuple):
+    """A metric a model declares: its ``name`` (a key of the metrics it reports) and ``mode``
+    (``max``: higher is better, ``min``: lower is better)."""
+
+    name: str
+    mode: str
 
 
 class Downstream(nn.Module):
@@ -23,20 +31,32 @@ class Downstream(nn.Module):
       the form of ``text``;
     - ``score(hyps, refs) -> counts`` returns additive counts (so batches and
       jobs can be summed) and ``summarize(counts) -> metrics`` turns them into
-      metrics; ``metric``/``metric_mode`` name the one that selects checkpoints.
+      metrics; :attr:`metrics` declares the ones it reports (names: ``acc``; ``ua``, ``wa``;
+      ``wer``, ``cer``; ``si_snri``, ``sdri`` from the signal metrics), the primary first:
+      ``metric``/``metric_mode`` name that one, which selects checkpoints;
+    - ``decodes``: False for a model with no task output (nothing to decode or score).
 
     Constructor arguments are the YAML ``conf``; ``sample_rate`` and what
     :meth:`vocabulary` derives from the training text (``labels``, ...) are
     injected.
     """
 
-    metric: str = "acc"
-    metric_mode: str = "max"
+    metrics: Tuple[Metric, ...] = (Metric("acc", "max"),)
+    decodes: bool = True
 
     def __init__(self):
         # an explicit signature: nn.Module.__init__ takes **kwargs, which would let any conf key through
         super().__init__()
 
+
+    @property
+    def metric(self) -> str:
+        """The primary metric's name (it selects checkpoints)."""
+        return self.metrics[0].name
+
+    @property
+    def metric_mode(self) -> str:
+        return self.metrics[0].mode
 
     def encode_target(self, text: str) -> List[int]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from aecomp.data.dataset import Batch
 
 from aecomp.frontends.base import length_mask
 from aecomp.losses.pit import pit
@@ -111,6 +114,19 @@ def _stoi(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
             return float(stoi(ref, est, sample_rate))
         except (Warning, ValueError):
             return float("nan")
+
+
+def batch_signal_counts(batch: "Batch", estimate: torch.Tensor, extended: bool = False,
+                        sample_rate: int = 16000) -> Dict[str, float]:
+    """:func:`signal_counts` of ``estimate`` (``[B, T]``, or ``[B, S, T]`` with the speakers first) against
+    the speech references of ``batch``, over the examples whose input is not their reference. A
+    single estimate is scored against the first speaker."""
+    est = estimate if estimate.dim() == 3 else estimate[:, None]
+    n = 1 if est.shape[1] == 1 else batch.n_speakers
+    if est.shape[1] < n:
+        raise ValueError(f"{est.shape[1]} estimated sources for {n} speakers")
+    values = signal_metrics(est[:, :n], batch.refs[:, :n], batch.noisy, batch.lengths, extended, sample_rate)
+    return signal_counts(values, differs(batch.noisy, batch.clean, batch.lengths))
 
 
 def differs(mix: torch.Tensor, ref: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -120,3 +120,23 @@ def test_counts_add_over_batches_and_clean_inputs_are_left_out():
     total = {k: a[k] + b[k] for k in a}
     assert total["signal_n"] == 2 and total["si_snr_n"] == 2
     assert summarize_signal(total)["si_snri"] == pytest.approx(float(values["si_snri"][0]), abs=1e-5)
+
+
+def test_a_batch_is_scored_on_its_speakers_not_its_noise():
+    from aecomp.data.dataset import Batch
+    from aecomp.metrics.signal import batch_signal_counts
+
+    (e1, r1), (e2, r2) = pair(seed=0), pair(seed=1)
+    noise = torch.from_numpy(speechlike(16000, 5))
+    refs = torch.stack([r1, r2, noise])[None]
+    b = Batch(["u"], [""], ["u"], refs.sum(1), refs, torch.tensor([16000]), torch.zeros(1, 1, dtype=torch.long),
+              torch.ones(1, dtype=torch.long), torch.zeros(1), has_noise=True)
+    assert b.n_speakers == 2
+    swapped = batch_signal_counts(b, torch.stack([e2, e1])[None])
+    expected = signal_metrics(torch.stack([e1, e2])[None], refs[:, :2], b.noisy, b.lengths)
+    assert summarize_signal(swapped) == pytest.approx({k: float(v) for k, v in expected.items()}, abs=1e-4)
+    with pytest.raises(ValueError, match="2 estimated sources for 3 speakers"):
+        batch_signal_counts(Batch(["u"], [""], ["u"], b.noisy, torch.stack([r1, r2, noise])[None],
+                                  b.lengths, b.targets, b.target_lengths, b.snr), torch.stack([e2, e1])[None])
+    single = batch_signal_counts(b, e1[None])  # one estimate: scored against the first speaker
+    assert summarize_signal(single)["si_snr"] == pytest.approx(float(si_snr(e1[None], r1[None], b.lengths)), abs=1e-4)
