@@ -41,13 +41,29 @@ def sdr(est: torch.Tensor, ref: torch.Tensor, lengths: torch.Tensor, filter_leng
     spec_ref, spec_est = torch.fft.rfft(ref, n_fft), torch.fft.rfft(est, n_fft)
     acf = torch.fft.irfft(spec_ref.abs().pow(2), n_fft)[:, :filter_length]  # [N, L]
     xcorr = torch.fft.irfft(spec_ref.conj() * spec_est, n_fft)[:, :filter_length]  # [N, L]
-    lag = torch.arange(filter_length, device=est.device)
-    toeplitz = acf[:, (lag[:, None] - lag[None, :]).abs()]  # [N, L, L]
     silent = acf[:, 0] == 0
-    toeplitz[silent] = torch.eye(filter_length, dtype=toeplitz.dtype, device=est.device)
-    coherence = (xcorr * torch.linalg.solve(toeplitz, xcorr)).sum(-1)  # the target's energy (|est| = 1)
+    acf[silent, 0] = 1.0  # any solvable system: the value is NaN
+    coherence = (xcorr * solve_toeplitz(acf, xcorr)).sum(-1)  # the target's energy (|est| = 1)
     out = 10 * torch.log10((coherence + EPS) / (1 - coherence + EPS))
     return out.masked_fill(silent, float("nan"))
+
+
+def solve_toeplitz(r: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``x`` with ``T x = y`` for the symmetric positive definite Toeplitz matrices ``T`` of first column
+    ``r``: ``[N, L], [N, L] -> [N, L]``, by Levinson's recursion (O(L^2), where a general solver is O(L^3))."""
+    length = r.shape[-1]
+    r_rev = r.flip(-1)
+    forward, x = torch.zeros_like(r), torch.zeros_like(r)  # T_n forward = e_1; T_n x = y[:n]
+    forward[:, 0], x[:, 0] = 1 / r[:, 0], y[:, 0] / r[:, 0]
+    for n in range(1, length):
+        row = r_rev[:, length - 1 - n:length - 1]  # r[n], ..., r[1]: the new row of T_{n+1}
+        err_f = (row * forward[:, :n]).sum(-1, keepdim=True)
+        err_x = (row * x[:, :n]).sum(-1, keepdim=True)
+        backward = forward[:, :n].flip(-1)
+        forward[:, 1:n + 1] -= err_f * backward
+        forward[:, :n + 1] /= 1 - err_f ** 2
+        x[:, :n + 1] += (y[:, n:n + 1] - err_x) * forward[:, :n + 1].flip(-1)
+    return x
 
 
 def _neg_si_snr(est, ref, lengths):

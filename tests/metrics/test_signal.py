@@ -140,3 +140,15 @@ def test_a_batch_is_scored_on_its_speakers_not_its_noise():
                                   b.lengths, b.targets, b.target_lengths, b.snr), torch.stack([e2, e1])[None])
     single = batch_signal_counts(b, e1[None])  # one estimate: scored against the first speaker
     assert summarize_signal(single)["si_snr"] == pytest.approx(float(si_snr(e1[None], r1[None], b.lengths)), abs=1e-4)
+
+
+def test_levinson_solves_toeplitz_systems_like_a_general_solver():
+    from aecomp.metrics.signal import solve_toeplitz
+
+    x = torch.randn(3, 4000, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    x[:, 1:] += 0.9 * x[:, :-1].clone()  # correlated: a harder system than white noise
+    r = torch.stack([(x[:, :4000 - k] * x[:, k:]).sum(-1) for k in range(64)], -1)  # autocorrelation [3, 64]
+    lag = torch.arange(64)
+    y = torch.randn(3, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    expected = torch.linalg.solve(r[:, (lag[:, None] - lag[None, :]).abs()], y)
+    assert torch.allclose(solve_toeplitz(r, y), expected, rtol=1e-8, atol=1e-12)
