@@ -17,7 +17,21 @@ class Metric(NamedTuple):
     mode: str
 
 
-class Downstream(nn.Module):
+class PrimaryMetric:
+    """``metric``/``metric_mode``: the first of the declared ``metrics``, the one that selects checkpoints."""
+
+    metrics: Tuple[Metric, ...]
+
+    @property
+    def metric(self) -> str:
+        return self.metrics[0].name
+
+    @property
+    def metric_mode(self) -> str:
+        return self.metrics[0].mode
+
+
+class Downstream(PrimaryMetric, nn.Module):
     """A downstream model, registered under kind ``downstream``.
 
     The contract that lets one trainer and one set of paradigms serve every task:
@@ -48,15 +62,6 @@ class Downstream(nn.Module):
         # an explicit signature: nn.Module.__init__ takes **kwargs, which would let any conf key through
         super().__init__()
 
-
-    @property
-    def metric(self) -> str:
-        """The primary metric's name (it selects checkpoints)."""
-        return self.metrics[0].name
-
-    @property
-    def metric_mode(self) -> str:
-        return self.metrics[0].mode
 
     def encode_target(self, text: str) -> List[int]:  # pragma: no cover - abstract
         raise NotImplementedError

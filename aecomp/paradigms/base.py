@@ -24,7 +24,7 @@ from torch import nn
 
 from aecomp import registry
 from aecomp.data.dataset import Batch
-from aecomp.downstream.base import Downstream, Metric
+from aecomp.downstream.base import Downstream, Metric, PrimaryMetric
 from aecomp.frontends.base import Frontend
 from aecomp.losses.importance import SCHEMES, importance_weights
 from aecomp.metrics.signal import batch_signal_counts, summarize_signal
@@ -73,7 +73,7 @@ class Phase:
                              f"or 0 for no cap; got {self.max_weight}")
 
 
-class Paradigm(nn.Module):
+class Paradigm(PrimaryMetric, nn.Module):
     """A training paradigm, registered under kind ``paradigm``.
 
     It owns the ``frontend`` and ``downstream`` modules (injected by the
@@ -182,15 +182,6 @@ class Paradigm(nn.Module):
     def metrics(self) -> Tuple[Metric, ...]:
         """The metrics this paradigm reports, primary first (default: the downstream model's)."""
         return self.downstream.metrics
-
-    @property
-    def metric(self) -> str:
-        """The primary metric (it selects checkpoints) and its :attr:`metric_mode`."""
-        return self.metrics[0].name
-
-    @property
-    def metric_mode(self) -> str:
-        return self.metrics[0].mode
 
     @torch.no_grad()
     def infer(self, batch: Batch) -> Inference:
