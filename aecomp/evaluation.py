@@ -65,7 +65,7 @@ def kept_epoch(model_dir: Path, epoch: int) -> Path:
 
 
 #: what metrics.json copies from an evaluation set's meta.json
-META_KEYS = ("condition", "family", "level", "unit", "snr_db")
+META_KEYS = ("condition", "family", "level", "unit")
 
 
 @torch.no_grad()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from aecomp.data.datadir import DataDir
-from aecomp.data.evalsets import make_evalsets
+from aecomp.data.evalsets import make_evalsets, noise_grid
 from aecomp.evaluation import evaluate_set
 from aecomp.paradigms.base import Inference
 from aecomp.train.system import build_system, prepare_vocabulary
@@ -20,8 +20,8 @@ from aecomp.config import config_from_dict
 @pytest.fixture(scope="module")
 def sets(mini_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("eval")
-    make_evalsets(DataDir.load(mini_data / "test"), {"seen": DataDir.load(mini_data / "noise_test_seen")}, [0],
-                  out, 16000, seed=1)
+    make_evalsets(DataDir.load(mini_data / "test"), noise_grid({"seen": mini_data / "noise_test_seen"}, [0], seed=1),
+                  out, 16000)
     return out
 
 
@@ -45,8 +45,8 @@ def test_evaluation_scores_what_infer_gives(mini_data, sets, tmp_path, monkeypat
         return Inference(list(batch.texts), batch.clean.clone())
 
     monkeypatch.setattr(system, "infer", oracle)
-    result = evaluate_set(system, cfg, sets / "seen_snr0", tmp_path / "out", batch_size=4, device="cpu")
-    n = len(DataDir.load(sets / "seen_snr0"))
+    result = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "out", batch_size=4, device="cpu")
+    n = len(DataDir.load(sets / "seen_0dB"))
     assert sum(calls) == n
     assert result["acc"] == 1.0 and result["counts"]["total"] == n
     assert result["si_snr"] > 60 and result["sdri"] > 30  # the reference itself
@@ -57,10 +57,11 @@ def test_evaluation_scores_what_infer_gives(mini_data, sets, tmp_path, monkeypat
 
 def test_metrics_json_fields(mini_data, sets, tmp_path):
     system, cfg = make_system(mini_data, tmp_path)
-    result = evaluate_set(system, cfg, sets / "seen_snr0", tmp_path / "out", batch_size=8, device="cpu")
-    meta = json.loads((sets / "seen_snr0" / "meta.json").read_text())
-    assert result["set"] == "seen_snr0" and result["condition"] == meta["condition"]
-    assert result["snr_db"] == meta["snr_db"]
+    result = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "out", batch_size=8, device="cpu")
+    meta = json.loads((sets / "seen_0dB" / "meta.json").read_text())
+    assert result["set"] == "seen_0dB"
+    assert {k: result[k] for k in ("condition", "family", "level", "unit")} == \
+        {"condition": "seen", "family": "noise", "level": 0.0, "unit": "dB"} == {k: meta[k] for k in result if k in meta}
     assert result["metrics"] == [{"name": "acc", "mode": "max"}]
     assert (result["metric"], result["metric_mode"]) == ("acc", "max") and 0 <= result["acc"] <= 1
     for name in ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi"):
@@ -69,23 +70,22 @@ def test_metrics_json_fields(mini_data, sets, tmp_path):
     assert "si_snr" not in clean and "pesq" not in clean and 0 <= clean["acc"] <= 1  # no references
 
 
-def test_meta_fields_of_the_evaluation_grid_are_copied(mini_data, sets, tmp_path):
+def test_a_set_written_before_the_grid_reads_as_a_noise_set(mini_data, sets, tmp_path):
     import shutil
 
-    grid = tmp_path / "seen_5"
-    shutil.copytree(sets / "seen_snr0", grid)
-    (grid / "meta.json").write_text(json.dumps({"condition": "seen", "family": "noise", "level": 5.0, "unit": "dB",
-                                                "corruption": None, "seed": 1, "sample_rate": 16000}))
+    old = tmp_path / "seen_snr5"
+    shutil.copytree(sets / "seen_0dB", old)
+    (old / "meta.json").write_text(json.dumps({"condition": "seen", "snr_db": 5.0, "seed": 1, "sample_rate": 16000}))
     system, cfg = make_system(mini_data, tmp_path)
-    result = evaluate_set(system, cfg, grid, tmp_path / "out", batch_size=8, device="cpu")
+    result = evaluate_set(system, cfg, old, tmp_path / "out", batch_size=8, device="cpu")
     assert {k: result[k] for k in ("condition", "family", "level", "unit")} == \
         {"condition": "seen", "family": "noise", "level": 5.0, "unit": "dB"}
-    assert "snr_db" not in result and "corruption" not in result
+    assert "snr_db" not in result and "seed" not in result
 
 
 def test_an_enhancement_only_system_is_scored_on_its_signal(mini_data, sets, tmp_path, caplog):
     system, cfg = make_system(mini_data, tmp_path, downstream={"name": "none"})
-    result = evaluate_set(system, cfg, sets / "seen_snr0", tmp_path / "out", batch_size=8, device="cpu")
+    result = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "out", batch_size=8, device="cpu")
     assert [m["name"] for m in result["metrics"]] == ["si_snri", "sdri"]
     assert result["metric"] == "si_snri" and math.isfinite(result["si_snri"])
     assert not (tmp_path / "out" / "hyp.txt").exists()  # nothing decoded
