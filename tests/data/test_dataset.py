@@ -156,10 +156,14 @@ def test_paired_set_gives_every_speaker_and_the_noise_as_references(tmp_path):
     assert on_device.has_noise and on_device.refs.shape == (2, 3, 8000)
 
 
-def test_single_speaker_batch_has_one_reference(train_set):
+def test_noise_mixed_on_the_fly_is_the_last_reference(train_set):
     batch = collate([train_set[0], train_set[1]])
-    assert batch.refs.shape[:2] == (2, 1) and not batch.has_noise and batch.n_speakers == 1
+    assert batch.refs.shape[:2] == (2, 2) and batch.has_noise and batch.n_speakers == 1
     assert torch.equal(batch.clean, batch.refs[:, 0])
+    assert torch.allclose(batch.refs.sum(1), batch.noisy, atol=1e-5)
+    train_set.p_clean = 1.0  # clean items have no noise: the batch has the speech reference alone
+    batch = collate([train_set[0], train_set[1]])
+    assert batch.refs.shape[:2] == (2, 1) and not batch.has_noise and torch.equal(batch.clean, batch.noisy)
 
 
 def test_a_reference_of_another_length_is_an_error_naming_utterance_and_table(tmp_path):
