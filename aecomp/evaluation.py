@@ -14,7 +14,7 @@ from aecomp.data.dataset import AudioDataset, collate
 from aecomp.data.evalsets import read_meta
 from aecomp.data.sampler import BucketBatchSampler
 from aecomp.fs import atomic_write_text
-from aecomp.losses.signal import si_snr
+from aecomp.metrics.signal import batch_signal_counts, summarize_signal
 from aecomp.train.checkpoint import CheckpointError
 from aecomp.train.system import load_system
 from aecomp.train.trainer import epoch_weights
@@ -64,9 +64,15 @@ def kept_epoch(model_dir: Path, epoch: int) -> Path:
     return path
 
 
+#: what metrics.json copies from an evaluation set's meta.json
+META_KEYS = ("condition", "family", "level", "unit")
+
+
 @torch.no_grad()
 def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, device: str) -> dict:
-    """Metrics of ``system`` on one data directory; writes ``hyp.txt`` into ``out_dir``."""
+    """Metrics of ``system`` on one data directory, from :meth:`Paradigm.infer` alone; writes ``hyp.txt``
+    (and the downstream's report) into ``out_dir``. The declared metrics (``system.metrics``) come
+    first; signal metrics (with PESQ and STOI) when the set has references (``spk1.scp``)."""
     data = DataDir.load(data_path)
     ds = system.downstream
     texts = data.get("text")
@@ -80,25 +86,44 @@ def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, d
     loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
     counts: Dict[str, float] = {}
     hyps: Dict[str, str] = {}
-    sums = {"si_snr": 0.0, "si_snr_in": 0.0}
+    decoded = False
+
+    def add(new: Dict[str, float]) -> None:
+        for k, v in new.items():
+            counts[k] = counts.get(k, 0.0) + v
+
     for batch in loader:
         batch = batch.to(device)
-        enhanced = system.enhance(batch.noisy, batch.lengths)
-        out = ds.decode(enhanced, batch.lengths)
-        hyps.update(zip(batch.uttids, out))
-        for k, v in ds.score(out, batch.texts).items():
-            counts[k] = counts.get(k, 0.0) + v
-        if dataset.paired:
-            sums["si_snr"] += float(si_snr(enhanced, batch.clean, batch.lengths).sum())
-            sums["si_snr_in"] += float(si_snr(batch.noisy, batch.clean, batch.lengths).sum())
+        out = system.infer(batch)
+        if out.hyps is not None:
+            decoded = True
+            hyps.update(zip(batch.uttids, out.hyps))
+            add(ds.score(out.hyps, batch.texts))
+        if dataset.paired and out.estimate is not None:
+            add(batch_signal_counts(batch, out.estimate, extended=True, sample_rate=cfg.data.sample_rate))
     meta = read_meta(data_path)
-    result = {"set": data_path.name, **{k: meta[k] for k in ("condition", "family", "level", "unit")},
-              "metric": ds.metric, "metric_mode": ds.metric_mode, "counts": counts, **ds.summarize(counts)}
+    values = {**ds.summarize(counts), **summarize_signal(counts)}
     if dataset.paired:
-        n = max(len(dataset), 1)
-        result.update(si_snr=sums["si_snr"] / n, si_snr_in=sums["si_snr_in"] / n,
-                      si_snri=(sums["si_snr"] - sums["si_snr_in"]) / n)
+        left_out = len(dataset) - counts.get("signal_n", 0.0)
+        if left_out:
+            log.warning("%s: %d of %d utterance(s) have an input equal to their reference: left out of the "
+                        "signal metrics", data_path, left_out, len(dataset))
+        for name in ("pesq", "stoi"):
+            failed = counts.get("signal_n", 0.0) - counts.get(f"{name}_n", 0.0)
+            if failed:
+                log.warning("%s: %s could not be computed for %d utterance(s) (silent reference or too little "
+                            "speech): left out of its mean", data_path, name.upper(), failed)
+    result = {"set": data_path.name, **{k: meta[k] for k in META_KEYS if k in meta},
+              "metrics": [m._asdict() for m in system.metrics], "metric": system.metric,
+              "metric_mode": system.metric_mode}
+    for m in system.metrics:
+        if m.name not in values:
+            log.warning("%s: metric '%s' cannot be computed on this set (%s); written as NaN", data_path, m.name,
+                        "no references" if not dataset.paired else "no value")
+        result[m.name] = values.get(m.name, float("nan"))
+    result.update({k: v for k, v in values.items() if k not in result}, counts=counts)
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "hyp.txt", "".join(f"{u} {hyps[u]}\n" for u in sorted(hyps)))
-    ds.write_report(hyps, {u: texts[u] for u in hyps}, out_dir)
+    if decoded:
+        atomic_write_text(out_dir / "hyp.txt", "".join(f"{u} {hyps[u]}\n" for u in sorted(hyps)))
+        ds.write_report(hyps, {u: texts[u] for u in hyps}, out_dir)
     return result

@@ -9,7 +9,7 @@
 #   bench/run_all.sh --only "startup padding" --out /tmp/RESULTS.md   # some of them
 set -euo pipefail
 cd "$(dirname "$0")"
-benches=(startup padding trainer_overhead data_pipeline paradigm_cost ssl_cache vs_espnet memory codec_speed)
+benches=(startup padding trainer_overhead data_pipeline paradigm_cost ssl_cache vs_espnet memory codec_speed signal_metrics)
 quick=false; out=RESULTS.md
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,7 +39,9 @@ declare -A about=(
   [codec_pyav_x_realtime_per_core]="report|codec corruption in-process (PyAV), x real time per core, median over codecs"
   [codec_ffmpeg_x_realtime_per_core]="report|codec corruption through ffmpeg subprocesses, x real time per core"
   [codec_cache_x_realtime_per_core]="report|reading a cached decoded copy, x real time per core"
-  [codec_pyav_over_ffmpeg_speed]="> 1|in-process (PyAV) / ffmpeg-subprocess codec speed")
+  [codec_pyav_over_ffmpeg_speed]="> 1|in-process (PyAV) / ffmpeg-subprocess codec speed"
+  [sdr_levinson_speedup]="> 1|signal_metrics time with a general solver / with Levinson's recursion (SDR's Toeplitz systems)"
+  [signal_metrics_ms_per_audio_second]="report|signal_metrics (SI-SNR(i), SDR(i)) per second of audio, ms, one thread")
 
 commit=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] || commit+=" (with uncommitted changes)"

@@ -23,12 +23,14 @@ class DatasetError(AecompError, ValueError):
 
 class AudioDataset(torch.utils.data.Dataset):
     """The utterances of a data directory as dicts ``{uttid, noisy [T], clean [T], noise [T] or None, target, snr,
-    text, key}``.
+    text, key}``, plus ``sources [S, T]`` (every speaker) for a paired set of several speakers.
 
     Where the noisy input comes from:
 
-    - the directory has ``spk1.scp`` (a fixed evaluation set): ``wav.scp`` is
-      the noisy input and ``spk1.scp`` the clean reference;
+    - the directory has ``spk1.scp`` (a paired set: an evaluation set, a
+      separation corpus): ``wav.scp`` is the noisy input, ``spk1.scp``,
+      ``spk2.scp``, ... the speech references and ``noise1.scp`` (optional)
+      the noise as added; every reference has the mixture's length;
     - ``corruptions`` are given (:class:`~aecomp.corruptions.training.TrainingCorruptions`): each
       example is clean or corrupted by one of them, drawn on the fly; or, without them, a ``noise``
       bank is given: noise is mixed on the fly at an SNR drawn uniformly from ``snr_range`` (a
@@ -54,6 +56,7 @@ class AudioDataset(torch.utils.data.Dataset):
         self.data, self.sample_rate, self.noise, self.corruptions = data, sample_rate, noise, corruptions
         self.snr_range, self.p_clean, self.seed, self.fixed = tuple(snr_range), p_clean, seed, fixed
         self.paired = data.has("spk1.scp")
+        self.speech_tables = speech_tables(data)
         durations = data.durations()
         self.utts = data.utts
         self.max_samples = int(round(max_seconds * sample_rate)) if max_seconds > 0 else 0
@@ -121,12 +124,14 @@ class AudioDataset(torch.utils.data.Dataset):
             start = int(rng.integers(len(wav) - self.max_samples + 1))
             crop, key = slice(start, start + self.max_samples), f"{utt}@{start}"
         sampler = self.sampler
+        sources = None
         if self.paired:
-            clean = self._read(utt, "spk1.scp")
-            if len(clean) != len(wav):
-                raise DatasetError(f"{self.data.path}: '{utt}' has {len(wav)} samples in wav.scp "
-                                   f"but {len(clean)} in spk1.scp")
-            noisy, clean = wav[crop], clean[crop]
+            speech = [self._reference(utt, table, len(wav))[crop] for table in self.speech_tables]
+            if self.data.has("noise1.scp"):
+                noise = self._reference(utt, "noise1.scp", len(wav))[crop]
+            noisy, clean = wav[crop], speech[0]
+            if len(speech) > 1:
+                sources = np.stack(speech)
         elif sampler is not None:
             wav = wav[crop]
             try:
@@ -143,43 +148,95 @@ class AudioDataset(torch.utils.data.Dataset):
                     key = f"{key}*{gain:.6f}"
         else:
             noisy = clean = wav[crop]
-        return {"uttid": utt, "noisy": noisy, "clean": clean, "noise": noise, "target": self.targets.get(utt, []),
+        item = {"uttid": utt, "noisy": noisy, "clean": clean, "noise": noise, "target": self.targets.get(utt, []),
                 "snr": snr, "text": self.text.get(utt, ""), "key": key}
+        if sources is not None:
+            item["sources"] = sources
+        return item
+
+    def _reference(self, utt: str, table: str, length: int) -> np.ndarray:
+        """The samples of ``utt`` in reference ``table``, which must have the mixture's ``length``."""
+        wav = self._read(utt, table)
+        if len(wav) != length:
+            raise DatasetError(f"{self.data.path}: '{utt}' has {length} samples in wav.scp but {len(wav)} in "
+                               f"{table}; a reference must be sample-aligned with its mixture: fix {table}")
+        return wav
+
+
+def speech_tables(data: DataDir) -> List[str]:
+    """The speech reference tables of ``data``: ``spk1.scp``, ``spk2.scp``, ... without a gap."""
+    present = [t for t in ("spk1.scp", "spk2.scp", "spk3.scp") if data.has(t)]
+    expected = [f"spk{k + 1}.scp" for k in range(len(present))]
+    if present != expected:
+        raise DatasetError(f"{data.path}: speech references {', '.join(present)} have a gap: "
+                           f"name them {', '.join(expected)}")
+    if data.has("noise1.scp") and not present:
+        raise DatasetError(f"{data.path}: noise1.scp without spk1.scp: a noise reference needs the speech one")
+    return present
 
 
 @dataclass
 class Batch:
-    """A padded batch: ``noisy``/``clean`` ``[B, T]``, ``lengths [B]``, ``targets [B, L]`` (pad -1),
-    the reference ``texts`` (labels or transcripts), and ``keys`` naming each clean reference's
-    content (the same key always means the same clean samples)."""
+    """A padded batch: ``noisy [B, T]``, the references ``refs [B, S, T]`` (the speech sources,
+    then the noise when ``has_noise``), ``lengths [B]``, ``targets [B, L]`` (pad -1), the reference
+    ``texts`` (labels or transcripts), and ``keys`` naming each clean reference's content (the same
+    key always means the same clean samples). A ``[B, T]`` tensor given as ``refs`` is one source."""
 
     uttids: List[str]
     texts: List[str]
     keys: List[str]
     noisy: torch.Tensor
-    clean: torch.Tensor
+    refs: torch.Tensor
     lengths: torch.Tensor
     targets: torch.Tensor
     target_lengths: torch.Tensor
     snr: torch.Tensor
+    has_noise: bool = False
+
+    def __post_init__(self):
+        if self.refs.dim() == 2:
+            self.refs = self.refs[:, None]
+        if self.has_noise and self.refs.shape[1] < 2:
+            raise ValueError(f"a batch with a noise reference needs a speech one too; refs {tuple(self.refs.shape)}")
+
+    @property
+    def clean(self) -> torch.Tensor:
+        """The first speaker's reference ``[B, T]`` (single-speaker tasks use only this one)."""
+        return self.refs[:, 0]
+
+    @property
+    def n_speakers(self) -> int:
+        """How many of the ``S`` references are speech (the rest is the noise)."""
+        return self.refs.shape[1] - int(self.has_noise)
 
     def to(self, device) -> "Batch":
         return Batch(self.uttids, self.texts, self.keys, *(t.to(device, non_blocking=True) for t in (
-            self.noisy, self.clean, self.lengths, self.targets, self.target_lengths, self.snr)))
+            self.noisy, self.refs, self.lengths, self.targets, self.target_lengths, self.snr)), self.has_noise)
 
     def __len__(self) -> int:
         return len(self.uttids)
 
 
 def collate(examples: List[dict]) -> Batch:
-    """Pad a list of :class:`AudioDataset` items into a :class:`Batch`."""
+    """Pad a list of :class:`AudioDataset` items into a :class:`Batch`; the noise is a reference
+    only when every item has one."""
     lengths = torch.tensor([len(e["noisy"]) for e in examples], dtype=torch.long)
     t = int(lengths.max()) if len(examples) else 0
+    speech = [np.asarray(e["sources"] if e.get("sources") is not None else [e["clean"]], dtype=np.float32)
+              for e in examples]
+    n_speakers = {len(s) for s in speech}
+    if len(n_speakers) > 1:
+        raise DatasetError(f"a batch mixes items with {sorted(n_speakers)} speakers "
+                           f"({', '.join(e['uttid'] for e in examples[:4])}, ...); batch one set at a time")
+    has_noise = bool(examples) and all(e.get("noise") is not None for e in examples)
+    n_sources = (n_speakers.pop() if examples else 1) + int(has_noise)
     noisy = torch.zeros(len(examples), t)
-    clean = torch.zeros(len(examples), t)
+    refs = torch.zeros(len(examples), n_sources, t)
     for i, e in enumerate(examples):
         noisy[i, :len(e["noisy"])] = torch.from_numpy(np.asarray(e["noisy"], dtype=np.float32))
-        clean[i, :len(e["clean"])] = torch.from_numpy(np.asarray(e["clean"], dtype=np.float32))
+        refs[i, :len(speech[i]), :speech[i].shape[-1]] = torch.from_numpy(speech[i])
+        if has_noise:
+            refs[i, -1, :len(e["noise"])] = torch.from_numpy(np.asarray(e["noise"], dtype=np.float32))
     target_lengths = torch.tensor([len(e["target"]) for e in examples], dtype=torch.long)
     targets = torch.full((len(examples), max([1, *target_lengths.tolist()])), -1, dtype=torch.long)
     for i, e in enumerate(examples):
@@ -187,5 +244,4 @@ def collate(examples: List[dict]) -> Batch:
             targets[i, :len(e["target"])] = torch.tensor(e["target"], dtype=torch.long)
     snr = torch.tensor([e["snr"] for e in examples], dtype=torch.float32)
     return Batch([e["uttid"] for e in examples], [e["text"] for e in examples], [e["key"] for e in examples],
-                 noisy, clean, lengths, targets, target_lengths, snr)
-
+                 noisy, refs, lengths, targets, target_lengths, snr, has_noise)

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 import torch
 from torch import nn
 
 
-class Downstream(nn.Module):
+class Metric(NamedTuple):
+    """A metric a model declares: its ``name`` (a key of the metrics it reports) and ``mode``
+    (``max``: higher is better, ``min``: lower is better)."""
+
+    name: str
+    mode: str
+
+
+class PrimaryMetric:
+    """``metric``/``metric_mode``: the first of the declared ``metrics``, the one that selects checkpoints."""
+
+    metrics: Tuple[Metric, ...]
+
+    @property
+    def metric(self) -> str:
+        return self.metrics[0].name
+
+    @property
+    def metric_mode(self) -> str:
+        return self.metrics[0].mode
+
+
+class Downstream(PrimaryMetric, nn.Module):
     """A downstream model, registered under kind ``downstream``.
 
     The contract that lets one trainer and one set of paradigms serve every task:
@@ -23,15 +45,18 @@ class Downstream(nn.Module):
       the form of ``text``;
     - ``score(hyps, refs) -> counts`` returns additive counts (so batches and
       jobs can be summed) and ``summarize(counts) -> metrics`` turns them into
-      metrics; ``metric``/``metric_mode`` name the one that selects checkpoints.
+      metrics; :attr:`metrics` declares the ones it reports (names: ``acc``; ``ua``, ``wa``;
+      ``wer``, ``cer``; ``si_snri``, ``sdri`` from the signal metrics), the primary first:
+      ``metric``/``metric_mode`` name that one, which selects checkpoints;
+    - ``decodes``: False for a model with no task output (nothing to decode or score).
 
     Constructor arguments are the YAML ``conf``; ``sample_rate`` and what
     :meth:`vocabulary` derives from the training text (``labels``, ...) are
     injected.
     """
 
-    metric: str = "acc"
-    metric_mode: str = "max"
+    metrics: Tuple[Metric, ...] = (Metric("acc", "max"),)
+    decodes: bool = True
 
     def __init__(self):
         # an explicit signature: nn.Module.__init__ takes **kwargs, which would let any conf key through

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Sequence
 
 import torch
 
+from aecomp.downstream.base import Metric
 from aecomp.errors import AecompError
 from aecomp.fs import atomic_write_text
 
@@ -21,8 +22,7 @@ class ClassificationMixin:
     Metrics: ``acc`` (accuracy), plus ``correct`` and ``total`` counts.
     """
 
-    metric = "acc"
-    metric_mode = "max"
+    metrics = (Metric("acc", "max"),)
     vocabulary_files = ("labels.txt",)
 
     @classmethod

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from aecomp.downstream.base import Downstream
+from aecomp.downstream.base import Downstream, Metric
 from aecomp.downstream.error_rate import align, error_counts, error_rates
 from aecomp.downstream.tokenizer import Tokenizer, train_sentencepiece
 from aecomp.fs import atomic_write_text
@@ -38,8 +38,7 @@ DECODING = ("ctc_greedy", "beam")
 class ESPnetASR(Downstream):
     """ESPnet's espnet2 ASR model (CTC or hybrid CTC/attention), per-utterance losses; WER and CER."""
 
-    metric = "wer"
-    metric_mode = "min"
+    metrics = (Metric("wer", "min"), Metric("cer", "min"))
     vocabulary_files = ("labels.txt", "bpe.model")
 
     def __init__(self, labels: Sequence[str], bpe_model: str, sample_rate: int = 16000,

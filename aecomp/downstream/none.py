@@ -6,16 +6,16 @@ from typing import Dict, List, Sequence
 
 import torch
 
-from aecomp.downstream.base import Downstream
+from aecomp.downstream.base import Downstream, Metric
 from aecomp.registry import register
 
 
 @register("downstream", "none")
 class NoDownstream(Downstream):
-    """No task model: for enhancement-only training; checkpoints are selected by validation SI-SNR."""
+    """No task model: for enhancement-only training; checkpoints are selected by validation SI-SNRi."""
 
-    metric = "si_snr"
-    metric_mode = "max"
+    metrics = (Metric("si_snri", "max"), Metric("sdri", "max"))
+    decodes = False
 
     def encode_target(self, text: str) -> List[int]:
         return []

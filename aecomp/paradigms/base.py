@@ -24,15 +24,25 @@ from torch import nn
 
 from aecomp import registry
 from aecomp.data.dataset import Batch
-from aecomp.downstream.base import Downstream
+from aecomp.downstream.base import Downstream, Metric, PrimaryMetric
 from aecomp.frontends.base import Frontend
 from aecomp.losses.importance import SCHEMES, importance_weights
-from aecomp.losses.signal import si_snr
+from aecomp.metrics.signal import batch_signal_counts, summarize_signal
 
 log = logging.getLogger(__name__)
 
 TASK_INPUTS = ("clean", "noisy", "enhanced")
 MODULES = ("frontend", "downstream")
+
+
+@dataclass
+class Inference:
+    """What a paradigm gives at test time: ``hyps``, one per sample in the form of ``text`` (None
+    without a task to decode), and ``estimate``, the enhanced or separated signal ``[B, T]`` or
+    ``[B, S, T]`` (None without one)."""
+
+    hyps: Optional[List[str]]
+    estimate: Optional[torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ class Phase:
                              f"or 0 for no cap; got {self.max_weight}")
 
 
-class Paradigm(nn.Module):
+class Paradigm(PrimaryMetric, nn.Module):
     """A training paradigm, registered under kind ``paradigm``.
 
     It owns the ``frontend`` and ``downstream`` modules (injected by the
@@ -147,35 +157,36 @@ class Paradigm(nn.Module):
 
     @torch.no_grad()
     def valid_step(self, batch: Batch, phase: Phase) -> Dict[str, float]:
-        """Additive validation counts of one batch; :meth:`summarize_valid` makes metrics."""
+        """Additive validation counts of one batch (losses, :func:`~aecomp.metrics.signal.signal_metrics`
+        of the front-end's output over the examples with a corrupted input, the downstream's scores);
+        :meth:`summarize_valid` makes metrics."""
         enhanced = self.frontend(batch.noisy, batch.lengths)
         x = self.task_input(batch, phase, enhanced)
         task = self.downstream(x, batch.lengths, batch.targets, batch.target_lengths)
         sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths, batch.keys)
-        noisy = torch.isfinite(batch.snr)  # clean examples would swamp the mean SI-SNR
-        counts = {
-            "n": float(len(batch)),
-            "n_noisy": float(noisy.sum()),
-            "task_loss": float(task.sum()),
-            "signal_loss": float(sig.sum()),
-            "si_snr": float(si_snr(enhanced, batch.clean, batch.lengths)[noisy].sum()),
-            "si_snr_in": float(si_snr(batch.noisy, batch.clean, batch.lengths)[noisy].sum()),
-        }
-        counts.update(self.downstream.score(self.downstream.decode(x, batch.lengths), batch.texts))
+        counts = {"n": float(len(batch)), "task_loss": float(task.sum()), "signal_loss": float(sig.sum())}
+        counts.update(batch_signal_counts(batch, enhanced))
+        if self.downstream.decodes:
+            counts.update(self.downstream.score(self.downstream.decode(x, batch.lengths), batch.texts))
         return counts
 
     def summarize_valid(self, counts: Dict[str, float]) -> Dict[str, float]:
-        n, n_noisy = max(counts.get("n", 0.0), 1.0), max(counts.get("n_noisy", 0.0), 1.0)
+        n = max(counts.get("n", 0.0), 1.0)
         out = {k: counts[k] / n for k in ("task_loss", "signal_loss") if k in counts}
-        if "si_snr" in counts:  # over the noisy examples only
-            out["si_snr"] = counts["si_snr"] / n_noisy
-            out["si_snri"] = (counts["si_snr"] - counts["si_snr_in"]) / n_noisy
+        out.update(summarize_signal(counts))
         out.update(self.downstream.summarize(counts))
         return out
 
     # -- inference ----------------------------------------------------------------
+    @property
+    def metrics(self) -> Tuple[Metric, ...]:
+        """The metrics this paradigm reports, primary first (default: the downstream model's)."""
+        return self.downstream.metrics
+
     @torch.no_grad()
-    def enhance(self, noisy: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The system's front-end applied to ``noisy [B, T]``."""
-        return self.frontend(noisy, lengths)
+    def infer(self, batch: Batch) -> Inference:
+        """What evaluation scores: the front-end's output, and the downstream model's decoding of it."""
+        estimate = self.frontend(batch.noisy, batch.lengths)
+        hyps = self.downstream.decode(estimate, batch.lengths) if self.downstream.decodes else None
+        return Inference(hyps, estimate)
 

@@ -3,7 +3,7 @@
 The paradigm decides what a step computes and which modules train in which
 phase; the trainer only runs steps. Per epoch it trains, validates on the
 fixed noisy dev set, writes a checkpoint (atomically) and keeps the best
-``keep_nbest`` by the downstream's validation metric; the weights after the
+``keep_nbest`` by the paradigm's primary validation metric; the weights after the
 epochs in ``keep_epochs`` are kept as ``epochs/epoch<N>.pt``. Resuming restores
 model, optimizer, scheduler, gradient scaler, every RNG and the position in
 the epoch, so an interrupted run ends with the same parameters as an
@@ -256,16 +256,17 @@ class Trainer:
         self.state.epoch, self.state.step_in_epoch = epoch + 1, 0
         if self.scheduler is not None and self.interval == "epoch":
             if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                self.scheduler.step(valid.get(ds.metric, 0.0))
+                self.scheduler.step(valid.get(self.paradigm.metric, 0.0))
             else:
                 self.scheduler.step()
         name = f"ep{epoch + 1:03d}.pt"
         eligible = (self.downstream_pretrained or not any(True for _ in ds.parameters())
                     or any("downstream" in p.train for p in self.schedule[:epoch + 1]))
-        value = valid.get(ds.metric)
+        value = valid.get(self.paradigm.metric)
         if eligible and value is not None and not math.isnan(value):
             self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})
-            self.state.best.sort(key=lambda b: (-b["value"] if ds.metric_mode == "max" else b["value"], b["epoch"]))
+            higher = self.paradigm.metric_mode == "max"
+            self.state.best.sort(key=lambda b: (-b["value"] if higher else b["value"], b["epoch"]))
             del self.state.best[self.cfg.trainer.keep_nbest:]
         self._keep_epoch(epoch + 1)  # before the checkpoint: a kill between the two redoes this epoch
         self._save(name)
@@ -288,7 +289,7 @@ class Trainer:
             n_params = sum(p.numel() for p in self.paradigm.parameters())
             atomic_write_text(self.out_dir / "best.json",
                               json.dumps({**best, "valid": record["valid"], "parameters": n_params}, indent=1))
-            metric = self.paradigm.downstream.metric
+            metric = self.paradigm.metric
             log.info("best epoch %d (%s %.4g) -> %s", best["epoch"], metric,
                      record["valid"].get(metric, float("nan")), model_path)
         self._barrier()

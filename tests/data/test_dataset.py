@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from aecomp.audio.mixing import measured_snr
 from aecomp.data.datadir import DataDir
-from aecomp.data.dataset import AudioDataset, NoiseBank, collate
+from aecomp.data.dataset import AudioDataset, DatasetError, NoiseBank, collate
 from aecomp.data.evalsets import make_evalsets, noise_grid
 from aecomp.data.sampler import BucketBatchSampler
 
@@ -117,3 +118,62 @@ def test_max_seconds_crops_a_paired_set_identically(mini_data, tmp_path):
     assert item["noisy"].shape == (8000,)
     assert np.array_equal(item["noisy"], whole["noisy"][start:start + 8000])
     assert np.array_equal(item["clean"], whole["clean"][start:start + 8000])
+
+
+def _paired_set(tmp_path, n_spk, noise=True, spk2_samples=8000):
+    """A paired set of two 0.5-s utterances: mixture, ``n_spk`` speakers and (optionally) the noise."""
+    import soundfile as sf
+
+    from aecomp.data.datadir import write_datadir
+
+    rng = np.random.default_rng(0)
+    tables = {name: {} for name in ["wav.scp", *[f"spk{k + 1}.scp" for k in range(n_spk)]]
+              + (["noise1.scp"] if noise else [])}
+    for u in ("a", "b"):
+        parts = {}
+        for name in tables:
+            if name == "wav.scp":
+                continue
+            n = spk2_samples if name == "spk2.scp" else 8000
+            parts[name] = (0.1 * rng.standard_normal(n)).astype(np.float32)
+        for name, wav in parts.items():
+            sf.write(tmp_path / f"{u}.{name}.wav", wav, 16000, subtype="FLOAT")
+            tables[name][u] = str(tmp_path / f"{u}.{name}.wav")
+        sf.write(tmp_path / f"{u}.wav", sum(np.resize(p, 8000) for p in parts.values()), 16000, subtype="FLOAT")
+        tables["wav.scp"][u] = str(tmp_path / f"{u}.wav")
+    return DataDir.load(write_datadir(tmp_path / "set", tables))
+
+
+def test_paired_set_gives_every_speaker_and_the_noise_as_references(tmp_path):
+    ds = AudioDataset(_paired_set(tmp_path, 2), 16000)
+    item = ds[0]
+    assert item["sources"].shape == (2, 8000) and item["noise"].shape == (8000,)
+    batch = collate([ds[0], ds[1]])
+    assert batch.refs.shape == (2, 3, 8000) and batch.has_noise and batch.n_speakers == 2
+    assert torch.equal(batch.clean, batch.refs[:, 0])
+    assert torch.allclose(batch.refs.sum(1), batch.noisy, atol=1e-5)  # the mixture is the sum of its sources
+    on_device = batch.to("cpu")
+    assert on_device.has_noise and on_device.refs.shape == (2, 3, 8000)
+
+
+def test_noise_mixed_on_the_fly_is_the_last_reference(train_set):
+    batch = collate([train_set[0], train_set[1]])
+    assert batch.refs.shape[:2] == (2, 2) and batch.has_noise and batch.n_speakers == 1
+    assert torch.equal(batch.clean, batch.refs[:, 0])
+    assert torch.allclose(batch.refs.sum(1), batch.noisy, atol=1e-5)
+    train_set.p_clean = 1.0  # clean items have no noise: the batch has the speech reference alone
+    batch = collate([train_set[0], train_set[1]])
+    assert batch.refs.shape[:2] == (2, 1) and not batch.has_noise and torch.equal(batch.clean, batch.noisy)
+
+
+def test_a_reference_of_another_length_is_an_error_naming_utterance_and_table(tmp_path):
+    ds = AudioDataset(_paired_set(tmp_path, 2, noise=False, spk2_samples=7990), 16000)
+    with pytest.raises(DatasetError, match=r"'a' has 8000 samples in wav.scp but 7990 in spk2.scp"):
+        ds[0]
+
+
+def test_a_gap_in_the_speaker_tables_is_an_error(tmp_path):
+    data = _paired_set(tmp_path, 2, noise=False)
+    data.tables.pop("spk1.scp")
+    with pytest.raises(DatasetError, match="spk2.scp have a gap: name them spk1.scp"):
+        AudioDataset(data, 16000)

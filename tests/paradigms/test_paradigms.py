@@ -78,4 +78,42 @@ def test_valid_step_counts():
     s = system("joint", ae_epochs=1, joint_epochs=1)
     counts = s.valid_step(batch(), s.schedule()[1])
     metrics = s.summarize_valid(counts)
-    assert counts["n"] == 3 and counts["total"] == 3 and 0 <= metrics["acc"] <= 1 and "si_snr" in metrics
+    assert counts["n"] == 3 and counts["total"] == 3 and 0 <= metrics["acc"] <= 1
+    assert {"si_snr", "si_snri", "sdr", "sdri"} <= set(metrics) and "pesq" not in metrics
+
+
+def test_valid_signal_metrics_leave_out_clean_inputs_and_add_over_batches():
+    s = system("joint", ae_epochs=1, joint_epochs=1)
+    phase = s.schedule()[1]
+    b = batch()
+    b.noisy[1] = b.clean[1]  # a clean example: its unbounded SI-SNR would swamp the mean
+    one = s.valid_step(b, phase)
+    assert one["signal_n"] == 2 and one["si_snr_n"] == 2
+    twice, once = (s.summarize_valid({k: m * v for k, v in one.items()}) for m in (2, 1))
+    assert twice.pop("total") == 2 * once.pop("total") and twice == pytest.approx(once)  # means stay means
+    enhanced = s.frontend(b.noisy, b.lengths)
+    from aecomp.losses.signal import si_snr
+
+    keep = [0, 2]
+    expected = (si_snr(enhanced, b.clean, b.lengths) - si_snr(b.noisy, b.clean, b.lengths))[keep].mean()
+    assert s.summarize_valid(one)["si_snri"] == pytest.approx(float(expected), abs=1e-4)
+
+
+def test_infer_gives_the_hypotheses_and_the_estimate():
+    s = system("joint", ae_epochs=1, joint_epochs=1).eval()
+    b = batch()
+    out = s.infer(b)
+    assert torch.allclose(out.estimate, s.frontend(b.noisy, b.lengths))
+    assert out.hyps == s.downstream.decode(out.estimate, b.lengths) and len(out.hyps) == 3
+
+
+def test_metrics_are_declared_by_the_downstream_model():
+    s = system("joint", ae_epochs=1, joint_epochs=1)
+    assert [m._asdict() for m in s.metrics] == [{"name": "acc", "mode": "max"}]
+    assert (s.metric, s.metric_mode) == ("acc", "max")
+    fe = tiny("frontend", "unet", channels=[2, 4])
+    enh = registry.build("paradigm", {"name": "cascade", "conf": {"ae_epochs": 1, "ca_epochs": 0}}, frontend=fe,
+                         downstream=tiny("downstream", "none"))
+    assert [m.name for m in enh.metrics] == ["si_snri", "sdri"] and enh.metric_mode == "max"
+    assert enh.infer(batch()).hyps is None  # no task model: nothing decoded
+    assert "si_snri" in enh.summarize_valid(enh.valid_step(batch(), enh.schedule()[0]))

@@ -1,0 +1,1 @@
+"""Metrics of estimated signals against their references."""

@@ -1,0 +1,93 @@
+"""Scoring a system on evaluation sets through Paradigm.infer (aecomp/evaluation.py evaluate_set)."""
+
+from __future__ import annotations
+
+import json
+import math
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from aecomp.data.datadir import DataDir
+from aecomp.data.evalsets import make_evalsets, noise_grid
+from aecomp.evaluation import evaluate_set
+from aecomp.paradigms.base import Inference
+from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.config import config_from_dict
+
+
+@pytest.fixture(scope="module")
+def sets(mini_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval")
+    make_evalsets(DataDir.load(mini_data / "test"), noise_grid({"seen": mini_data / "noise_test_seen"}, [0], seed=1),
+                  out, 16000)
+    return out
+
+
+def make_system(mini_data, tmp_path, downstream=None):
+    cfg = config_from_dict({
+        "frontend": {"name": "unet", "conf": {"channels": [2, 2]}},
+        "downstream": downstream or {"name": "kws_cnn", "conf": {"channels": [2, 4], "time_steps": 2}},
+        "paradigm": {"name": "cascade", "conf": {"ae_epochs": 1, "ca_epochs": 1}},
+    })
+    texts = list(DataDir.load(mini_data / "train").get("text").values())
+    torch.manual_seed(0)
+    return build_system(cfg, prepare_vocabulary(cfg, texts, tmp_path)).eval(), cfg
+
+
+def test_evaluation_scores_what_infer_gives(mini_data, sets, tmp_path, monkeypatch):
+    system, cfg = make_system(mini_data, tmp_path)
+    calls = []
+
+    def oracle(batch):  # the right answers and the clean speech: evaluation must score exactly these
+        calls.append(len(batch))
+        return Inference(list(batch.texts), batch.clean.clone())
+
+    monkeypatch.setattr(system, "infer", oracle)
+    result = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "out", batch_size=4, device="cpu")
+    n = len(DataDir.load(sets / "seen_0dB"))
+    assert sum(calls) == n
+    assert result["acc"] == 1.0 and result["counts"]["total"] == n
+    assert result["si_snr"] > 60 and result["sdri"] > 30  # the reference itself
+    assert result["pesq"] > 4.4 and result["stoi"] > 0.99
+    hyp = (tmp_path / "out" / "hyp.txt").read_text().splitlines()
+    assert len(hyp) == n
+
+
+def test_metrics_json_fields(mini_data, sets, tmp_path):
+    system, cfg = make_system(mini_data, tmp_path)
+    result = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "out", batch_size=8, device="cpu")
+    meta = json.loads((sets / "seen_0dB" / "meta.json").read_text())
+    assert result["set"] == "seen_0dB"
+    assert {k: result[k] for k in ("condition", "family", "level", "unit")} == \
+        {"condition": "seen", "family": "noise", "level": 0.0, "unit": "dB"} == {k: meta[k] for k in result if k in meta}
+    assert result["metrics"] == [{"name": "acc", "mode": "max"}]
+    assert (result["metric"], result["metric_mode"]) == ("acc", "max") and 0 <= result["acc"] <= 1
+    for name in ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi"):
+        assert math.isfinite(result[name]), name
+    clean = evaluate_set(system, cfg, sets / "clean", tmp_path / "clean", batch_size=8, device="cpu")
+    assert "si_snr" not in clean and "pesq" not in clean and 0 <= clean["acc"] <= 1  # no references
+
+
+def test_a_set_written_before_the_grid_reads_as_a_noise_set(mini_data, sets, tmp_path):
+    import shutil
+
+    old = tmp_path / "seen_snr5"
+    shutil.copytree(sets / "seen_0dB", old)
+    (old / "meta.json").write_text(json.dumps({"condition": "seen", "snr_db": 5.0, "seed": 1, "sample_rate": 16000}))
+    system, cfg = make_system(mini_data, tmp_path)
+    result = evaluate_set(system, cfg, old, tmp_path / "out", batch_size=8, device="cpu")
+    assert {k: result[k] for k in ("condition", "family", "level", "unit")} == \
+        {"condition": "seen", "family": "noise", "level": 5.0, "unit": "dB"}
+    assert "snr_db" not in result and "seed" not in result
+
+
+def test_an_enhancement_only_system_is_scored_on_its_signal(mini_data, sets, tmp_path, caplog):
+    system, cfg = make_system(mini_data, tmp_path, downstream={"name": "none"})
+    result = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "out", batch_size=8, device="cpu")
+    assert [m["name"] for m in result["metrics"]] == ["si_snri", "sdri"]
+    assert result["metric"] == "si_snri" and math.isfinite(result["si_snri"])
+    assert not (tmp_path / "out" / "hyp.txt").exists()  # nothing decoded
+    clean = evaluate_set(system, cfg, sets / "clean", tmp_path / "clean", batch_size=8, device="cpu")
+    assert math.isnan(clean["si_snri"]) and "metric 'si_snri' cannot be computed" in caplog.text
