@@ -458,9 +458,23 @@ def _import_plugin(ref: PluginRef, place: str) -> None:
 
 
 def _init_params(cls: type) -> Dict[str, inspect.Parameter]:
-    params = dict(inspect.signature(cls.__init__).parameters)
-    params.pop("self", None)
-    return {k: p for k, p in params.items() if p.kind is not p.VAR_POSITIONAL}
+    """The constructor arguments of ``cls``. A constructor that passes ``**kwargs`` on to its parent
+    takes the parent's arguments too (followed up the MRO), so a subclass that declares only its own
+    options keeps unknown conf keys an error; ``**kwargs`` stays only if the chain ends in one."""
+    params: Dict[str, inspect.Parameter] = {}
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        own = dict(inspect.signature(klass.__init__).parameters)
+        own.pop("self", None)
+        kwargs = next((p for p in own.values() if p.kind is p.VAR_KEYWORD), None)
+        for k, p in own.items():
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                params.setdefault(k, p)
+        if kwargs is None:
+            return params
+    params[kwargs.name] = kwargs  # the chain ends in **kwargs (e.g. torch.nn.Module's): any key is taken
+    return params
 
 
 def _unknown_name_message(kind: str, name: str, valid: List[str], problems: List[str] = ()) -> str:

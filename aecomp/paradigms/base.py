@@ -32,7 +32,6 @@ from aecomp.metrics.signal import batch_signal_counts, summarize_signal
 log = logging.getLogger(__name__)
 
 TASK_INPUTS = ("clean", "noisy", "enhanced")
-MODULES = ("frontend", "downstream")
 
 
 @dataclass
@@ -45,9 +44,18 @@ class Inference:
     estimate: Optional[torch.Tensor]
 
 
+def within(path: str, module: str) -> bool:
+    """Whether module path ``path`` is ``module`` or inside it (``downstream.body`` is in ``downstream``)."""
+    return path == module or path.startswith(module + ".")
+
+
 @dataclass(frozen=True)
 class Phase:
-    """A stretch of ``epochs`` epochs with fixed trainable modules and loss."""
+    """A stretch of ``epochs`` epochs with fixed trainable modules and loss.
+
+    ``train`` holds module paths of the paradigm: a part (``frontend``, ``downstream``, a paradigm's
+    own module such as ``blend``) or any module inside one (``downstream.body``); a path trains its
+    whole subtree, everything else is frozen (and in eval mode)."""
 
     name: str
     epochs: int
@@ -62,8 +70,8 @@ class Phase:
     def __post_init__(self):
         if self.task_input not in TASK_INPUTS:
             raise ValueError(f"phase {self.name}: task_input must be one of {TASK_INPUTS}")
-        if not set(self.train) <= set(MODULES):
-            raise ValueError(f"phase {self.name}: train must be a subset of {MODULES}")
+        if isinstance(self.train, str) or not all(isinstance(m, str) and m for m in self.train):
+            raise ValueError(f"phase {self.name}: train must be a tuple of module paths, got {self.train!r}")
         if self.importance is not None and self.importance not in SCHEMES:
             raise ValueError(f"phase {self.name}: importance must be one of {', '.join(SCHEMES)}")
         if self.epochs < 0:
@@ -72,15 +80,26 @@ class Phase:
             raise ValueError(f"phase {self.name}: max_weight must be >= 1 (importance weights have mean 1), "
                              f"or 0 for no cap; got {self.max_weight}")
 
+    def trains(self, module: str) -> bool:
+        """Whether any parameter of ``module`` (a module path) trains in this phase."""
+        return any(within(m, module) or within(module, m) for m in self.train)
+
 
 class Paradigm(PrimaryMetric, nn.Module):
     """A training paradigm, registered under kind ``paradigm``.
 
     It owns the ``frontend`` and ``downstream`` modules (injected by the
-    builder, with the task's ``sample_rate``) and the signal loss. Subclasses
-    implement :meth:`phases`; their other constructor arguments are the YAML
-    ``conf``.
+    builder, with the task's ``sample_rate``), the signal loss, and any module a
+    subclass adds (a blend, a projector; a frozen teacher listed in :attr:`frozen`).
+    Subclasses implement :meth:`phases` and declare only their own options, passing
+    the rest on: ``def __init__(self, frontend, downstream, epochs: int = 20, **common)``
+    with ``super().__init__(frontend, downstream, **common)``; the YAML ``conf`` may set
+    any of them (``signal_loss`` included), and a misspelt key is still an error.
     """
+
+    #: child modules that never train (the signal loss may hold a frozen SSL model; a paradigm adds
+    #: e.g. a frozen teacher here)
+    frozen: Tuple[str, ...] = ("signal_loss",)
 
     def __init__(self, frontend: Frontend, downstream: Downstream, signal_loss: Any = "wsdr",
                  sample_rate: int = 16000):
@@ -94,12 +113,27 @@ class Paradigm(PrimaryMetric, nn.Module):
     def phases(self) -> List[Phase]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def parts(self) -> List[str]:
+        """The trainable parts: every child module but the :attr:`frozen` ones, in registration order
+        (``frontend``, ``downstream``, then the paradigm's own modules)."""
+        return [name for name, _ in self.named_children() if name not in self.frozen]
+
+    def module_paths(self) -> List[str]:
+        """Every module path a phase may train: the parts and the modules inside them."""
+        return [name for name, _ in self.named_modules() if name and name.split(".")[0] in self.parts()]
+
     def schedule(self) -> List[Phase]:
         """The phase of every epoch, in order; phases that would train only an untrainable
-        front-end are left out (and logged)."""
+        front-end are left out (and logged). A path that names no trainable module is an error."""
+        valid = set(self.module_paths())
         out = []
         for phase in self.phases():
-            train = tuple(m for m in phase.train if m != "frontend" or self.frontend.trainable)
+            unknown = [m for m in phase.train if m not in valid]
+            if unknown:
+                raise ValueError(f"phase {phase.name}: {type(self).__name__} has no trainable module "
+                                 f"{', '.join(repr(m) for m in unknown)}; its parts are {', '.join(self.parts())} "
+                                 "(a module inside one is named part.child, e.g. downstream.body)")
+            train = tuple(m for m in phase.train if self.frontend.trainable or not within(m, "frontend"))
             if not train and phase.epochs:
                 log.info("phase '%s' skipped: %s has nothing to train", phase.name,
                          type(self.frontend).__name__)
@@ -110,17 +144,22 @@ class Paradigm(PrimaryMetric, nn.Module):
         return out
 
     def configure(self, phase: Phase) -> None:
-        """Set trainable parameters and train/eval modes for ``phase``."""
-        for name in MODULES:
+        """Freeze every child module (eval mode, no gradient), then unfreeze the subtrees ``phase``
+        trains (the :attr:`frozen` ones never train)."""
+        for name, _ in self.named_children():
             module: nn.Module = getattr(self, name)
-            trains = name in phase.train
-            module.train(trains)
+            module.train(False)
             for p in module.parameters():
-                p.requires_grad_(trains)
+                p.requires_grad_(False)
+        for path in phase.train:
+            module = self.get_submodule(path)
+            module.train(True)
+            for p in module.parameters():
+                p.requires_grad_(True)
 
     def param_groups(self) -> Dict[str, List[nn.Parameter]]:
-        """Named parameter groups for the optimizer (the front-end may get its own learning rate)."""
-        return {"frontend": list(self.frontend.parameters()), "downstream": list(self.downstream.parameters())}
+        """Parameters for the optimizer, grouped by part (the front-end may get its own learning rate)."""
+        return {name: list(getattr(self, name).parameters()) for name in self.parts()}
 
     # -- steps ------------------------------------------------------------------
     def task_input(self, batch: Batch, phase: Phase, enhanced: Optional[torch.Tensor]) -> torch.Tensor:
@@ -131,7 +170,7 @@ class Paradigm(PrimaryMetric, nn.Module):
         needs_enhanced = phase.task_input == "enhanced" or phase.signal_weight > 0
         enhanced = None
         if needs_enhanced:
-            with torch.set_grad_enabled("frontend" in phase.train):
+            with torch.set_grad_enabled(phase.trains("frontend")):
                 enhanced = self.frontend(batch.noisy, batch.lengths)
         per_sample = torch.zeros(len(batch), device=batch.noisy.device)
         stats: Dict[str, float] = {}

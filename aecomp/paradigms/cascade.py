@@ -12,9 +12,8 @@ from aecomp.registry import register
 class Cascade(Paradigm):
     """Front-end trained on its signal loss, then frozen while the downstream adapts to its output."""
 
-    def __init__(self, frontend, downstream, ae_epochs: int = 6, ca_epochs: int = 14, signal_loss="wsdr",
-                 sample_rate: int = 16000):
-        super().__init__(frontend, downstream, signal_loss, sample_rate)
+    def __init__(self, frontend, downstream, ae_epochs: int = 6, ca_epochs: int = 14, **common):
+        super().__init__(frontend, downstream, **common)
         self.ae_epochs, self.ca_epochs = ae_epochs, ca_epochs
 
     def phases(self) -> List[Phase]:

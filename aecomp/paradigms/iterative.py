@@ -44,10 +44,8 @@ class Iterative(Paradigm):
 
     def __init__(self, frontend, downstream, ae_epochs: int = 6, ca_epochs: int = 6, rounds: int = 4,
                  ae_phase_epochs: int = 1, ca_phase_epochs: int = 1, task_weight: float = 0.0,
-                 importance: Optional[str] = "softmax", temperature: float = 1.0, max_weight: float = 0.0,
-                 signal_loss="wsdr",
-                 sample_rate: int = 16000):
-        super().__init__(frontend, downstream, signal_loss, sample_rate)
+                 importance: Optional[str] = "softmax", temperature: float = 1.0, max_weight: float = 0.0, **common):
+        super().__init__(frontend, downstream, **common)
         self.ae_epochs, self.ca_epochs, self.rounds = ae_epochs, ca_epochs, rounds
         self.ae_phase_epochs, self.ca_phase_epochs = ae_phase_epochs, ca_phase_epochs
         self.task_weight, self.importance = task_weight, importance

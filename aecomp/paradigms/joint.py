@@ -13,11 +13,10 @@ class Joint(Paradigm):
     """End-to-end training of both modules on L_signal + task_weight * L_task, after a signal warm-up."""
 
     def __init__(self, frontend, downstream, ae_epochs: int = 6, joint_epochs: int = 14,
-                 task_weight: float = 1.0, signal_loss="wsdr",
-                 sample_rate: int = 16000):
+                 task_weight: float = 1.0, **common):
         """``ae_epochs`` of front-end warm-up on the signal loss, then ``joint_epochs`` in which
         both modules learn from ``L = L_signal + task_weight * L_task``."""
-        super().__init__(frontend, downstream, signal_loss, sample_rate)
+        super().__init__(frontend, downstream, **common)
         self.ae_epochs, self.joint_epochs, self.task_weight = ae_epochs, joint_epochs, task_weight
 
     def phases(self) -> List[Phase]:

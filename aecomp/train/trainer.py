@@ -261,7 +261,7 @@ class Trainer:
                 self.scheduler.step()
         name = f"ep{epoch + 1:03d}.pt"
         eligible = (self.downstream_pretrained or not any(True for _ in ds.parameters())
-                    or any("downstream" in p.train for p in self.schedule[:epoch + 1]))
+                    or any(p.trains("downstream") for p in self.schedule[:epoch + 1]))
         value = valid.get(self.paradigm.metric)
         if eligible and value is not None and not math.isnan(value):
             self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})
