@@ -16,7 +16,7 @@ from aecomp.data.sampler import BucketBatchSampler
 from aecomp.fs import atomic_write_text
 from aecomp.metrics.signal import batch_signal_counts, summarize_signal
 from aecomp.train.checkpoint import CheckpointError
-from aecomp.train.system import load_system
+from aecomp.train.system import load_paradigm
 from aecomp.train.trainer import epoch_weights
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     weights = model_dir / "model.pt" if epoch is None else kept_epoch(model_dir, epoch)
-    system, cfg = load_system(model_dir, device, weights)
+    paradigm, cfg = load_paradigm(model_dir, device, weights)
     stamp = weights.stat().st_mtime
     checkpoint = "model.pt" if epoch is None else f"epoch{epoch}"
     scored = model_dir if epoch is None else f"{model_dir} ({checkpoint})"  # in log lines
@@ -44,10 +44,10 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
                 log.info("%s already scored on %s; kept", scored, d)
                 results[d.name] = old
                 continue
-        results[d.name] = evaluate_set(system, cfg, d, dest.parent, batch_size, device)
+        results[d.name] = evaluate_set(paradigm, cfg, d, dest.parent, batch_size, device)
         results[d.name].update(model_mtime=stamp, model_dir=str(model_dir), checkpoint=checkpoint)
         atomic_write_text(dest, json.dumps(results[d.name], indent=1))
-        ds = system.downstream
+        ds = paradigm.downstream
         log.info("%s on %s: %s=%.4f -> %s", scored, d.name, ds.metric, results[d.name][ds.metric], dest)
     return results
 
@@ -69,12 +69,12 @@ META_KEYS = ("condition", "family", "level", "unit")
 
 
 @torch.no_grad()
-def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, device: str) -> dict:
-    """Metrics of ``system`` on one data directory, from :meth:`Paradigm.infer` alone; writes ``hyp.txt``
-    (and the downstream's report) into ``out_dir``. The declared metrics (``system.metrics``) come
+def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int, device: str) -> dict:
+    """Metrics of ``paradigm`` on one data directory, from :meth:`Paradigm.infer` alone; writes ``hyp.txt``
+    (and the downstream's report) into ``out_dir``. The declared metrics (``paradigm.metrics``) come
     first; signal metrics (with PESQ and STOI) when the set has references (``spk1.scp``)."""
     data = DataDir.load(data_path)
-    ds = system.downstream
+    ds = paradigm.downstream
     texts = data.get("text")
     unseen = ds.unknown_references(list(texts.values()))
     if unseen:
@@ -94,7 +94,7 @@ def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, d
 
     for batch in loader:
         batch = batch.to(device)
-        out = system.infer(batch)
+        out = paradigm.infer(batch)
         if out.hyps is not None:
             decoded = True
             hyps.update(zip(batch.uttids, out.hyps))
@@ -114,9 +114,9 @@ def evaluate_set(system, cfg, data_path: Path, out_dir: Path, batch_size: int, d
                 log.warning("%s: %s could not be computed for %d utterance(s) (silent reference or too little "
                             "speech): left out of its mean", data_path, name.upper(), failed)
     result = {"set": data_path.name, **{k: meta[k] for k in META_KEYS if k in meta},
-              "metrics": [m._asdict() for m in system.metrics], "metric": system.metric,
-              "metric_mode": system.metric_mode}
-    for m in system.metrics:
+              "metrics": [m._asdict() for m in paradigm.metrics], "metric": paradigm.metric,
+              "metric_mode": paradigm.metric_mode}
+    for m in paradigm.metrics:
         if m.name not in values:
             log.warning("%s: metric '%s' cannot be computed on this set (%s); written as NaN", data_path, m.name,
                         "no references" if not dataset.paired else "no value")

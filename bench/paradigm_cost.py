@@ -15,7 +15,7 @@ from pathlib import Path
 from aecomp.config import config_from_dict
 from aecomp.data.datadir import DataDir
 from aecomp.data.dataset import AudioDataset, NoiseBank
-from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.train.system import build_paradigm, prepare_vocabulary
 from aecomp.train.trainer import Trainer, seed_everything
 from common import mini_data, result
 
@@ -36,10 +36,10 @@ def epoch_seconds(data: Path, paradigm: dict, out: Path) -> float:
     train, dev = DataDir.load(data / "train"), DataDir.load(data / "dev")
     vocab = prepare_vocabulary(cfg, list(train.get("text").values()), out)
     seed_everything(0)
-    system = build_system(cfg, vocab)
+    paradigm = build_paradigm(cfg, vocab)
     bank = NoiseBank(DataDir.load(data / "noise_train"), 16000)
-    t = Trainer(system, cfg, out, AudioDataset(train, 16000, system.downstream.encode_target, bank, preload=True),
-                AudioDataset(dev, 16000, system.downstream.encode_target, bank, fixed=True, preload=True))
+    t = Trainer(paradigm, cfg, out, AudioDataset(train, 16000, paradigm.downstream.encode_target, bank, preload=True),
+                AudioDataset(dev, 16000, paradigm.downstream.encode_target, bank, fixed=True, preload=True))
     t.fit()
     return sum(h["seconds"] for h in t.state.history) / len(t.state.history)
 

@@ -31,7 +31,7 @@ from aecomp.config import config_from_dict
 from aecomp.data.datadir import DataDir, write_datadir
 from aecomp.data.dataset import AudioDataset, NoiseBank, collate
 from aecomp.data.sampler import BucketBatchSampler
-from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.train.system import build_paradigm, prepare_vocabulary
 from aecomp.train.trainer import Trainer, seed_everything
 from common import result
 
@@ -78,10 +78,10 @@ def aecomp_run(data: DataDir, valid: DataDir, out: Path, epochs: int, noise: Noi
     cfg = config_from_dict({**CONFIG, "paradigm": {"name": "noisy", "conf": {"epochs": epochs}}})
     vocab = prepare_vocabulary(cfg, list(data.get("text").values()), out)
     seed_everything(0)
-    system = build_system(cfg, vocab)
-    train = AudioDataset(data, 16000, system.downstream.encode_target, noise, seed=0, preload=True)
-    va = AudioDataset(valid, 16000, system.downstream.encode_target, noise, seed=1, fixed=True, preload=True)
-    trainer = Trainer(system, cfg, out, train, va)
+    paradigm = build_paradigm(cfg, vocab)
+    train = AudioDataset(data, 16000, paradigm.downstream.encode_target, noise, seed=0, preload=True)
+    va = AudioDataset(valid, 16000, paradigm.downstream.encode_target, noise, seed=1, fixed=True, preload=True)
+    trainer = Trainer(paradigm, cfg, out, train, va)
     spent = {"train": 0.0, "steps": 0}
     inner = trainer._train_epoch
 
@@ -102,7 +102,7 @@ def bare_run(data: DataDir, epochs: int, labels, noise: NoiseBank | None) -> flo
     """Steps per second of a plain loop: DataLoader without workers, forward, backward, Adam."""
     seed_everything(0)
     cfg = config_from_dict(CONFIG)
-    model = build_system(cfg, {"labels": labels}).downstream
+    model = build_paradigm(cfg, {"labels": labels}).downstream
     model.train()
     ds = AudioDataset(data, 16000, model.encode_target, noise, seed=0, preload=True)
     sampler = BucketBatchSampler(ds.durations, 32, seed=1)

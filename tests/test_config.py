@@ -8,7 +8,7 @@ import pytest
 
 from aecomp.config import ConfigError, load_config
 from aecomp.errors import AecompError
-from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.train.system import build_paradigm, prepare_vocabulary
 
 from conftest import ROOT, run_cli
 
@@ -72,7 +72,7 @@ def test_invalid_yaml_names_line(tmp_path):
 def test_plugin_conf_errors_carry_the_config_location(tmp_path):
     cfg = load_config(write(tmp_path, BASE.replace("{channels: [2, 2]}", "{channels: [2, 2], dropout_p: 0.1}")))
     with pytest.raises(Exception) as err:
-        build_system(cfg, {"labels": ["a", "b"]})
+        build_paradigm(cfg, {"labels": ["a", "b"]})
     assert f"{tmp_path / 'exp.yaml'}:2 (downstream)" in str(err.value) and "dropout_p" in str(err.value)
 
 
@@ -84,7 +84,7 @@ def test_print_config(tmp_path):
 def test_unknown_plugin_name_names_config_line(tmp_path):
     path = write(tmp_path, BASE.replace("name: kws_cnn", "name: kws_cnnn"))
     with pytest.raises(AecompError) as err:
-        build_system(load_config(path), {"labels": ["a", "b"]})
+        build_paradigm(load_config(path), {"labels": ["a", "b"]})
     assert f"{path}:2 (downstream): unknown downstream 'kws_cnnn'" in str(err.value)
     assert "Did you mean 'kws_cnn'" in str(err.value)
 
@@ -145,8 +145,8 @@ def test_every_shipped_config_builds(path, tiny_upstream, monkeypatch, tmp_path)
     cfg = load_config(path)
     texts = ["THE RED CAT SEES A DOG", "A BIG BIRD HELPS THE MAN", "THE SMALL CAR"] * 10
     cfg.init.clear()  # a dry run: the systems it would start from do not exist
-    system = build_system(cfg, prepare_vocabulary(cfg, texts, tmp_path))
-    assert system.schedule(), f"{path} has an empty schedule"
+    paradigm = build_paradigm(cfg, prepare_vocabulary(cfg, texts, tmp_path))
+    assert paradigm.schedule(), f"{path} has an empty schedule"
 
 
 def test_base_config_is_merged_under_the_system(tmp_path):
@@ -176,7 +176,7 @@ def test_base_errors_name_the_file_that_wrote_the_key(tmp_path):
         load_config(path)
     (tmp_path / "common.yaml").write_text(BASE.replace("{channels: [2, 2]}", "{channels: [2, 2], dropout_p: 0.1}"))
     with pytest.raises(AecompError) as err:
-        build_system(load_config(path), {"labels": ["a", "b"]})
+        build_paradigm(load_config(path), {"labels": ["a", "b"]})
     assert str(err.value).startswith(f"{tmp_path / 'common.yaml'}:2 (downstream): unknown conf key 'dropout_p'")
 
 

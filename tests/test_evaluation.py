@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -13,7 +12,7 @@ from aecomp.data.datadir import DataDir
 from aecomp.data.evalsets import make_evalsets, noise_grid
 from aecomp.evaluation import evaluate_set
 from aecomp.paradigms.base import Inference
-from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.train.system import build_paradigm, prepare_vocabulary
 from aecomp.config import config_from_dict
 
 
@@ -33,7 +32,7 @@ def make_system(mini_data, tmp_path, downstream=None):
     })
     texts = list(DataDir.load(mini_data / "train").get("text").values())
     torch.manual_seed(0)
-    return build_system(cfg, prepare_vocabulary(cfg, texts, tmp_path)).eval(), cfg
+    return build_paradigm(cfg, prepare_vocabulary(cfg, texts, tmp_path)).eval(), cfg
 
 
 def test_evaluation_scores_what_infer_gives(mini_data, sets, tmp_path, monkeypatch):

@@ -94,7 +94,7 @@ def train_worker(args, cfg, dist) -> int:
     from aecomp.corruptions.noise import NoiseBank
     from aecomp.corruptions.training import TrainingCorruptions
     from aecomp.data.dataset import AudioDataset
-    from aecomp.train.system import build_system, downstream_class, load_init
+    from aecomp.train.system import build_paradigm, downstream_class, load_init
     from aecomp.train.trainer import PREEMPTED_EXIT, Preempted, Trainer, seed_everything
 
     log = logging.getLogger("aecomp.train")
@@ -111,23 +111,23 @@ def train_worker(args, cfg, dist) -> int:
     vocabulary = cls.load_vocabulary(out_dir, conf)
     labels = vocabulary.get("labels")
     seed_everything(cfg.trainer.seed)  # the same initial weights on every run and every rank
-    system = build_system(cfg, vocabulary)
-    init = load_init(system, cfg, out_dir, labels)
+    paradigm = build_paradigm(cfg, vocabulary)
+    init = load_init(paradigm, cfg, out_dir, labels)
     for module, source in init.items():
         log.info("%s starts from %s", module, source)
-    train_set = AudioDataset(train_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
+    train_set = AudioDataset(train_dir, d.sample_rate, paradigm.downstream.encode_target, noise, d.snr_range,
                              d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds,
                              corruptions=corruptions)
-    valid_set = AudioDataset(valid_dir, d.sample_rate, system.downstream.encode_target, noise, d.snr_range,
+    valid_set = AudioDataset(valid_dir, d.sample_rate, paradigm.downstream.encode_target, noise, d.snr_range,
                              d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload, corruptions=corruptions)
     if corruptions is not None:
         log.info("training corruptions: %s", corruptions.describe())
-    n_params = {k: sum(p.numel() for p in g) for k, g in system.param_groups().items()}
-    log.info("system: %s front-end (%d parameters), %s downstream (%d parameters), %d labels; "
-             "%d training and %d validation utterances; %s", type(system.frontend).__name__, n_params["frontend"],
-             type(system.downstream).__name__, n_params["downstream"], len(labels or []), len(train_set),
+    n_params = {k: sum(p.numel() for p in g) for k, g in paradigm.param_groups().items()}
+    log.info("paradigm: %s front-end (%d parameters), %s downstream (%d parameters), %d labels; "
+             "%d training and %d validation utterances; %s", type(paradigm.frontend).__name__, n_params["frontend"],
+             type(paradigm.downstream).__name__, n_params["downstream"], len(labels or []), len(train_set),
              len(valid_set), f"rank {dist.rank} of {dist.world_size} on {device}" if dist.enabled else device)
-    trainer = Trainer(system, cfg, out_dir, train_set, valid_set, device=device, dist=dist,
+    trainer = Trainer(paradigm, cfg, out_dir, train_set, valid_set, device=device, dist=dist,
                       downstream_pretrained="downstream" in init)
     try:
         trainer.fit(resume=not args.no_resume)

@@ -1,6 +1,8 @@
-"""A *system*: a front-end and a downstream model held by a paradigm, built from one config.
+"""Systems: a *system* is a named configuration of a recipe (``conf/train_<system>.yaml``, ``exp/<system>/``).
 
-A trained system lives in a model directory::
+Built, its configuration gives a *paradigm* (:func:`build_paradigm`): the
+``nn.Module`` that holds the front-end, the downstream model and any module of
+its own, and knows how to train and infer. A trained system lives in a model directory::
 
     exp/<system>/
       config.yaml      the resolved configuration
@@ -50,7 +52,7 @@ def prepare_vocabulary(cfg: ExperimentConfig, texts: List[str], model_dir: Path)
     return cls.vocabulary(texts, model_dir, conf)
 
 
-def build_system(cfg: ExperimentConfig, vocabulary: Optional[Dict[str, Any]] = None):
+def build_paradigm(cfg: ExperimentConfig, vocabulary: Optional[Dict[str, Any]] = None):
     """The paradigm (holding front-end and downstream) that ``cfg`` describes; ``vocabulary``
     (labels, tokenizer, ...; see :meth:`Downstream.vocabulary`) goes to the downstream."""
     sr = cfg.data.sample_rate
@@ -79,7 +81,7 @@ DUMMY_TEXTS = ["yes", "go left", "stop the red car", "no"]
 def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
     """Build the system of ``cfg`` (vocabulary from :data:`DUMMY_TEXTS`, in a temporary folder; the
     ``init`` section is not loaded) and run one training step of each distinct phase on a dummy batch
-    of two noise signals ``[2, seconds * sample_rate]``, without an optimizer step. Returns the system;
+    of two noise signals ``[2, seconds * sample_rate]``, without an optimizer step. Returns the paradigm;
     any failure is a :class:`ConfigError` naming the config (and line, where known)."""
     import tempfile
 
@@ -95,7 +97,7 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
             raise
         except Exception as exc:
             raise ConfigError(f"{cfg.where('downstream')}: its vocabulary cannot be made: {exception_line(exc)}") from exc
-        system = build_system(cfg, vocabulary)
+        paradigm = build_paradigm(cfg, vocabulary)
     sr = cfg.data.sample_rate
     n = int(seconds * sr)
     gen = torch.Generator().manual_seed(0)
@@ -108,30 +110,30 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
         except AecompError:
             raise
         except Exception as exc:
-            raise ConfigError(f"{cfg.where(section)}: the system builds but its {section} fails on a dummy batch "
+            raise ConfigError(f"{cfg.where(section)}: the paradigm builds but its {section} fails on a dummy batch "
                               f"of shape [2, {n}]: {exception_line(exc)}") from exc
 
     targets = []
-    attempt("downstream", lambda: targets.extend(system.downstream.encode_target(t) for t in texts))
+    attempt("downstream", lambda: targets.extend(paradigm.downstream.encode_target(t) for t in texts))
     width = max(len(t) for t in targets)
     batch = Batch(["dry-0", "dry-1"], texts, ["dry-0", "dry-1"], clean + 0.05 * torch.randn(2, n, generator=gen),
                   clean, torch.tensor([n, n * 3 // 4]), torch.tensor([t + [-1] * (width - len(t)) for t in targets]),
                   torch.tensor([len(t) for t in targets]), torch.tensor([5.0, float("inf")]))
     with torch.no_grad():  # each module alone first, so that an error names its section
-        attempt("frontend", lambda: system.frontend(batch.noisy, batch.lengths))
-        attempt("downstream", lambda: system.downstream(batch.clean, batch.lengths, batch.targets,
+        attempt("frontend", lambda: paradigm.frontend(batch.noisy, batch.lengths))
+        attempt("downstream", lambda: paradigm.downstream(batch.clean, batch.lengths, batch.targets,
                                                         batch.target_lengths))
 
     def train_steps() -> None:
-        for phase in dict.fromkeys(system.schedule()):  # distinct phases, in order
-            system.configure(phase)
-            loss, _ = system.train_step(batch, phase)
+        for phase in dict.fromkeys(paradigm.schedule()):  # distinct phases, in order
+            paradigm.configure(phase)
+            loss, _ = paradigm.train_step(batch, phase)
             if loss.requires_grad:
                 loss.backward()  # gradients reach the trainable modules (no optimizer step)
-            system.zero_grad(set_to_none=True)
+            paradigm.zero_grad(set_to_none=True)
 
     attempt("paradigm", train_steps)
-    return system
+    return paradigm
 
 
 def init_sources(cfg: ExperimentConfig, out_dir: Path) -> Dict[str, Tuple[Path, str]]:
@@ -209,7 +211,7 @@ def write_model_meta(model_dir: Path, cfg: ExperimentConfig) -> None:
     atomic_write_text(Path(model_dir) / "config.yaml", cfg.dump())
 
 
-def load_system(model_dir: str | Path, device: str = "cpu",
+def load_paradigm(model_dir: str | Path, device: str = "cpu",
                 weights: Optional[str | Path] = None) -> Tuple[object, ExperimentConfig]:
     """``(paradigm in eval mode, config)`` of a trained model directory, with the weights of its
     ``model.pt`` or of ``weights`` (a file holding ``{"model": state_dict}``, e.g. an epoch's)."""
@@ -220,10 +222,10 @@ def load_system(model_dir: str | Path, device: str = "cpu",
         raise CheckpointError(f"{model_dir} holds no model.pt: train the system first (run.sh training stage)")
     cfg = load_config(model_dir / "config.yaml")
     cls, conf = downstream_class(cfg)
-    system = build_system(cfg, cls.load_vocabulary(model_dir, conf))
+    paradigm = build_paradigm(cfg, cls.load_vocabulary(model_dir, conf))
     state = load_checkpoint(weights or model_dir / "model.pt", map_location=device)
-    system.load_state_dict(state["model"])
-    return system.to(device).eval(), cfg
+    paradigm.load_state_dict(state["model"])
+    return paradigm.to(device).eval(), cfg
 
 
 def read_best(model_dir: Path) -> dict:

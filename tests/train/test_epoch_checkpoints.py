@@ -8,7 +8,7 @@ import json
 import torch
 
 from aecomp.train.checkpoint import load_checkpoint, save_checkpoint
-from aecomp.train.system import load_system
+from aecomp.train.system import load_paradigm
 
 from conftest import run_cli
 
@@ -39,7 +39,7 @@ def test_evaluate_scores_a_kept_epoch_beside_the_best_model(mini_data, tmp_path)
     test = str(mini_data / "test")
     run_cli("evaluate", "--model_dir", str(model), "--data", test)
     # epoch 2's weights made to answer one label that model.pt never answers: its results must show it
-    labels = load_system(model)[0].downstream.labels
+    labels = load_paradigm(model)[0].downstream.labels
     target = next(label for label in labels if label not in hyps(model / "eval"))
     state = load_checkpoint(model / "epochs" / "epoch2.pt")
     state["model"]["downstream.classifier.weight"].zero_()

@@ -13,7 +13,7 @@ from aecomp.config import config_from_dict
 from aecomp.data.datadir import DataDir
 from aecomp.data.dataset import AudioDataset, NoiseBank
 from aecomp.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from aecomp.train.system import build_system, prepare_vocabulary
+from aecomp.train.system import build_paradigm, prepare_vocabulary
 from aecomp.train.trainer import Preempted, Trainer, TrainingError
 
 
@@ -30,11 +30,11 @@ def make_trainer(mini_data, out_dir, paradigm=None, **trainer_conf):
     train, dev = DataDir.load(mini_data / "train"), DataDir.load(mini_data / "dev")
     vocabulary = prepare_vocabulary(cfg, list(train.get("text").values()), out_dir)
     torch.manual_seed(0)
-    system = build_system(cfg, vocabulary)
+    paradigm = build_paradigm(cfg, vocabulary)
     bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
-    tr = AudioDataset(train, 16000, system.downstream.encode_target, bank, seed=cfg.trainer.seed, preload=True)
-    va = AudioDataset(dev, 16000, system.downstream.encode_target, bank, seed=5, fixed=True, preload=True)
-    return Trainer(system, cfg, out_dir, tr, va)
+    tr = AudioDataset(train, 16000, paradigm.downstream.encode_target, bank, seed=cfg.trainer.seed, preload=True)
+    va = AudioDataset(dev, 16000, paradigm.downstream.encode_target, bank, seed=5, fixed=True, preload=True)
+    return Trainer(paradigm, cfg, out_dir, tr, va)
 
 
 def params(trainer):
