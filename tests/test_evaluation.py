@@ -52,6 +52,9 @@ def test_evaluation_scores_what_infer_gives(mini_data, sets, tmp_path, monkeypat
     assert result["pesq"] > 4.4 and result["stoi"] > 0.99
     hyp = (tmp_path / "out" / "hyp.txt").read_text().splitlines()
     assert len(hyp) == n
+    quick = evaluate_set(system, cfg, sets / "seen_0dB", tmp_path / "quick", batch_size=4, device="cpu",
+                         pesq_stoi=False)
+    assert "pesq" not in quick and "stoi" not in quick and quick["sdri"] == result["sdri"]
 
 
 def test_metrics_json_fields(mini_data, sets, tmp_path):

@@ -12,7 +12,7 @@ stamp="$root/tools/.install-stamp"
 say() { echo "[install] $*"; }
 
 # -- system packages -------------------------------------------------------------
-apt_packages=(espeak-ng ffmpeg liblc3-tools sox slurm-wlm munge)
+apt_packages=(espeak-ng ffmpeg liblc3-tools sox slurm-wlm munge gcc)  # gcc: pesq builds from source
 if [ "${AECOMP_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do

@@ -13,6 +13,15 @@ def option(parser: argparse.ArgumentParser, name: str, **kwargs) -> None:
     parser.add_argument(*flags, **kwargs)
 
 
+def str2bool(value: str) -> bool:
+    """``true``/``false`` (ESPnet's spelling of a boolean option) as a bool."""
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got '{value}'")
+
+
 def device_for(ngpu: int) -> str:
     """``cuda`` when GPUs are asked for and present, else ``cpu`` (with a warning)."""
     import logging

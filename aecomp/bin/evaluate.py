@@ -1,8 +1,8 @@
-"""Score a trained system on evaluation sets: noisy input -> front-end -> downstream.
+"""Score a trained system on evaluation sets through its paradigm's inference (Paradigm.infer).
 
-For each set, writes <out_dir>/<set>/metrics.json (metric values, counts,
-condition, SNR, input and output SI-SNR where a clean reference exists) and
-hyp.txt (one hypothesis per utterance). Sets already scored with the current
+For each set, writes <out_dir>/<set>/metrics.json (the declared metrics, counts,
+condition and level; SI-SNR(i), SDR(i), PESQ and STOI where a clean reference
+exists) and hyp.txt (one hypothesis per utterance). Sets already scored with the current
 model.pt are skipped. --checkpoint N scores the weights kept after epoch N
 (trainer.keep_epochs; 0: before training) instead, into MODEL_DIR/eval_epoch<N>.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from aecomp.bin.common import option
+from aecomp.bin.common import option, str2bool
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                      "with --checkpoint N)")
     option(parser, "--checkpoint", type=int, help="score the weights kept after this epoch "
                                                   "(trainer.keep_epochs; 0: before training), not model.pt")
+    option(parser, "--pesq_stoi", type=str2bool, default=True,
+           help="add PESQ and STOI to the signal metrics of sets with references (CPU cost: about 26 ms "
+                "per second of audio)")
     option(parser, "--batch_size", type=int, default=32)
     option(parser, "--ngpu", type=int, default=0)
 
@@ -37,7 +40,8 @@ def main(args) -> int:
 
     default = "eval" if args.checkpoint is None else f"eval_epoch{args.checkpoint}"
     out_dir = Path(args.out_dir) if args.out_dir else Path(args.model_dir) / default
-    evaluate_sets(args.model_dir, args.data, out_dir, args.batch_size, device_for(args.ngpu), args.checkpoint)
+    evaluate_sets(args.model_dir, args.data, out_dir, args.batch_size, device_for(args.ngpu), args.checkpoint,
+                  args.pesq_stoi)
     return 0
 
 
