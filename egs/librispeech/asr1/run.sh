@@ -12,7 +12,7 @@ set -euo pipefail
 . ../../TEMPLATE/utils/quote_args.sh
 export AECOMP_RUN_COMMAND="cd egs/librispeech/asr1 && $(quote_args ./run.sh "$@")"
 
-# PESQ and STOI are left out by default here (about 80 ms per 3-s utterance on a CPU, for every
+# PESQ and STOI are left out by default here (about 26 ms per second of audio on a CPU, for every
 # system and set); --eval_args "" computes them too.
 exec ../../TEMPLATE/aecomp.sh \
   --systems "clean noisy cascade joint iterative" \
