@@ -164,6 +164,7 @@ fi
 if run_stage 4; then
   # systems that start from others (the init section of their config) train in a later wave
   pending=" $systems "; wave=0
+  noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
     for system in $pending; do
@@ -181,7 +182,7 @@ if run_stage 4; then
         run="$expdir/$system/${run_prefix}seed$seed"
         [ -f "$run/model.pt" ] || untrained+=("$run")  # trained now
         echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
-          "--train_data $datadir/train --valid_data $datadir/dev --noise $datadir/noise_train" \
+          "--train_data $datadir/train --valid_data $datadir/dev $noise_opt" \
           "--out_dir $run --ngpu $ngpu" >> "$jobs"
       done
       pending=${pending/ $system / }
