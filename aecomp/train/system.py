@@ -110,7 +110,7 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
         except AecompError:
             raise
         except Exception as exc:
-            raise ConfigError(f"{cfg.where(section)}: the paradigm builds but its {section} fails on a dummy batch "
+            raise ConfigError(f"{cfg.where(section)}: the system builds but its {section} fails on a dummy batch "
                               f"of shape [2, {n}]: {exception_line(exc)}") from exc
 
     targets = []
