@@ -170,7 +170,9 @@ class Codec(Corruption):
             coded = align(coded, x, max_delay=self.rate // 10)
         else:
             coded = coded[self.spec.delay:]
-        return fit(resample(fit(coded, len(x)), self.rate, sample_rate), len(wav))
+        # a decoder's 16-bit PCM output saturates: overshoots of a loud input (a mixture at its 0.99 peak)
+        # are clipped, as a listener would get them
+        return np.clip(fit(resample(fit(coded, len(x)), self.rate, sample_rate), len(wav)), -1.0, 1.0)
 
     # the through_* methods: ``x [T]`` at the codec's rate -> what its decoder gives ``[T']``, delay not removed
 

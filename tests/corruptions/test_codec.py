@@ -109,3 +109,12 @@ def test_in_process_and_ffmpeg_program_give_the_same_audio(name):
     c = codec(name, 64)
     x = voiced()
     np.testing.assert_array_equal(c.code(x, SR, via="pyav"), c.code(x, SR, via="ffmpeg"))
+
+
+@pytest.mark.parametrize("name,bitrate", [("opus", 64), ("mp3", 32), ("aac", 32)])
+def test_a_loud_input_comes_back_within_full_scale(name, bitrate):
+    """A mixture at its 0.99 peak overshoots in the codec; the decoder's 16-bit output saturates, so
+    the corrupted audio stays in [-1, 1] (an evaluation set of it can be written)."""
+    loud = np.clip(voiced(seed=1) / 0.2 * 0.99 + 0.3 * np.random.default_rng(2).standard_normal(SR), -0.99, 0.99)
+    out = codec(name, bitrate)(loud.astype(np.float32), SR, np.random.default_rng(0)).audio
+    assert np.abs(out).max() <= 1.0
