@@ -28,11 +28,15 @@ if marker.exists():
     print("second run: resumed from", marker.read_text(), flush=True)
     sys.exit(0)
 stop = []
-signal.signal(signal.SIGUSR1, lambda signum, frame: stop.append(signum))
-signal.signal(signal.SIGTERM, lambda signum, frame: stop.append(signum))
+old = {s: signal.signal(s, lambda signum, frame: stop.append(signum)) for s in (signal.SIGUSR1, signal.SIGTERM)}
 print("first run: waiting", flush=True)
 for step in range(600):  # like the trainer: stop at the next safe point
     if stop:
+        # like the trainer: the inherited handlers back (ignored under slurm.sh) before exiting; Python resets
+        # its own handlers to the default at shutdown, so a second SIGTERM then (Slurm signals every process
+        # of the job, and slurm.sh passes the signal on) would kill it with 143 instead of its exit status
+        for s, h in old.items():
+            signal.signal(s, h)
         marker.write_text("checkpoint")
         print("got signal", stop[0], "- checkpoint saved", flush=True)
         sys.exit(75)
