@@ -120,7 +120,8 @@ class Paradigm(PrimaryMetric, nn.Module):
 
     def module_paths(self) -> List[str]:
         """Every module path a phase may train: the parts and the modules inside them."""
-        return [name for name, _ in self.named_modules() if name and name.split(".")[0] in self.parts()]
+        parts = set(self.parts())
+        return [name for name, _ in self.named_modules() if name and name.split(".")[0] in parts]
 
     def schedule(self) -> List[Phase]:
         """The phase of every epoch, in order; phases that would train only an untrainable
