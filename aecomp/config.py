@@ -75,6 +75,10 @@ class DataConf:
     #: anew every epoch (input and clean reference alike; the label or transcript is kept whole, so
     #: use it where a segment still carries the target); counted in the log; 0 keeps them whole
     max_seconds: float = 0.0
+    #: speed perturbation of training examples: a factor drawn per example and epoch from this list
+    #: (e.g. [0.9, 1.0, 1.1], as Kaldi and ESPnet recipes do; resampling, so tempo and pitch change
+    #: together), before any corruption; empty: none. Validation examples are never perturbed
+    speed_perturb: List[float] = field(default_factory=list)
     #: seed of the fixed noisy validation set
     valid_seed: int = 777
 
@@ -220,10 +224,16 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<config>", lines=No
 
 
 def _check_corruptions(data: DataConf, source: str, lines) -> None:
-    """``data.corruptions`` well formed, and not given beside a changed shorthand (``snr_range``, ``p_clean``)."""
+    """``data.speed_perturb`` factors in range; ``data.corruptions`` well formed, and not given beside a changed shorthand (``snr_range``, ``p_clean``)."""
     from aecomp.corruptions.base import CorruptionError
     from aecomp.corruptions.training import check_entries
 
+    from aecomp.data.dataset import DatasetError, check_speed_factors
+
+    try:
+        check_speed_factors(data.speed_perturb)
+    except DatasetError as exc:
+        raise ConfigError(f"{_loc(source, lines, ('data', 'speed_perturb'))}: {exc}") from None
     if not data.corruptions:
         return
     try:

@@ -55,6 +55,14 @@ def test_unknown_key_names_file_and_line(tmp_path):
     assert f"{path}:10 (data.bach_seconds)" in msg and "Did you mean 'batch_seconds'" in msg
 
 
+def test_speed_perturb_factor_out_of_range_names_the_line(tmp_path):
+    good = write(tmp_path, BASE.replace("  batch_size: 4", "  batch_size: 4\n  speed_perturb: [0.9, 1.0, 1.1]"))
+    assert load_config(good).data.speed_perturb == [0.9, 1.0, 1.1]
+    path = write(tmp_path, BASE.replace("  batch_size: 4", "  batch_size: 4\n  speed_perturb: [0.9, 11]"))
+    with pytest.raises(ConfigError, match=rf"{path}:10 \(data.speed_perturb\): .*must be a number in \[0.5, 2\]"):
+        load_config(path)
+
+
 def test_unknown_section_and_wrong_type(tmp_path):
     with pytest.raises(ConfigError, match="unknown section 'trainr'"):
         load_config(write(tmp_path, BASE + "trainr: {}\n"))

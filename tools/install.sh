@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything aecomp needs, idempotently (a second run takes seconds):
-#   - Debian packages: espeak-ng (mini corpus), ffmpeg and sox (codecs, audio tools),
+#   - Debian packages: espeak-ng, flite, festival and its voices (mini corpus), ffmpeg and sox (codecs, audio tools),
 #     slurm-wlm and munge (the Slurm backend and its tests); installed when run as root;
 #   - a virtual environment in tools/venv with aecomp installed editable, with espnet,
 #     espnet-s3prl, torch, torchaudio, sentencepiece, kaldiio, soundfile, pyyaml, pytest.
@@ -12,7 +12,9 @@ stamp="$root/tools/.install-stamp"
 say() { echo "[install] $*"; }
 
 # -- system packages -------------------------------------------------------------
-apt_packages=(espeak-ng ffmpeg liblc3-tools sox slurm-wlm munge gcc)  # gcc: pesq builds from source
+# espeak-ng, flite, festival + voices: the mini corpus's speakers; gcc: pesq builds from source
+apt_packages=(espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+              ffmpeg liblc3-tools sox slurm-wlm munge gcc)
 if [ "${AECOMP_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do

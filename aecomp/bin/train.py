@@ -117,7 +117,7 @@ def train_worker(args, cfg, dist) -> int:
         log.info("%s starts from %s", module, source)
     train_set = AudioDataset(train_dir, d.sample_rate, paradigm.downstream.encode_target, noise, d.snr_range,
                              d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds,
-                             corruptions=corruptions)
+                             corruptions=corruptions, speed_perturb=d.speed_perturb)
     valid_set = AudioDataset(valid_dir, d.sample_rate, paradigm.downstream.encode_target, noise, d.snr_range,
                              d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload, corruptions=corruptions)
     if corruptions is not None:

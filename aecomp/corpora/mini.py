@@ -1,10 +1,13 @@
 """The built-in mini corpus: synthesised here, deterministically, with no download.
 
-Speech comes from espeak-ng voices (an accent, a voice variant, a pitch and a
-speed make a speaker); noise from seeded generators. Speakers are split
-between train, dev and test as in the real corpora, and the noise bank has
-separate train and test recordings, with two noise types (music, siren) held
-out of training to measure unseen-noise robustness.
+Speech comes from the local synthesisers (:mod:`aecomp.audio.tts`): espeak-ng's
+accents and variants, flite's four voices and festival's three, each speaker one
+of them with its own pitch, speaking rate and vocal-tract warp, every take
+varied around them; noise from seeded generators. Speakers are split between
+train, dev and test as in the real corpora (every split draws from every
+engine), and the noise bank has separate train and test recordings, with four
+noise types (:data:`UNSEEN_NOISE`) held out of training to measure unseen-noise
+robustness.
 
 Parts are built on demand, each into its own folder with a ``.done`` marker
 holding its fingerprint (size, seed, format version):
@@ -37,7 +40,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from aecomp.audio.io import resample, write_audio
-from aecomp.audio.tts import Voice, speak, trim_silence
+from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, trim_silence
 from aecomp.corpora import synthetic_noise
 from aecomp.corpora.base import Corpus
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
@@ -46,7 +49,7 @@ from aecomp.registry import register
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SAMPLE_RATE = 16000
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
@@ -56,14 +59,17 @@ VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f
             "Mike", "aunty", "belinda", "benjamin", "boris", "caleb", "david", "ed", "edward", "iven",
             "john", "linda", "max", "norbert", "paul", "quincy", "rob", "robert", "steph", "travis",
             "victor", "zac")
-SEEN_NOISE = ("white", "pink", "babble", "hum", "clatter")
-UNSEEN_NOISE = ("music", "siren")
+FEMALE_ESPEAK = ("Annie", "Alicia", "aunty", "belinda", "linda", "steph")
+#: share of the speakers each engine voices (in every split)
+ENGINE_SHARE = {"espeak-ng": 0.5, "flite": 0.3, "festival": 0.2}
+SEEN_NOISE = ("white", "pink", "babble", "hum", "clatter", "fan", "rain")
+UNSEEN_NOISE = ("music", "siren", "traffic", "wind")
 
 #: speakers per split, takes per (speaker, word), noise recordings and their length
 SIZES = {
-    "default": dict(train=48, dev=8, test=16, babble=12, takes=3, sentences=20,
-                    noise_train=4, noise_test=2, noise_seconds=20.0),
-    "debug": dict(train=6, dev=2, test=2, babble=4, takes=1, sentences=2,
+    "default": dict(train=64, dev=8, test=16, babble=24, takes=2, sentences=15, talkers=6,
+                    noise_train=5, noise_test=2, noise_seconds=20.0),
+    "debug": dict(train=6, dev=2, test=2, babble=4, takes=1, sentences=2, talkers=2,
                   noise_train=1, noise_test=1, noise_seconds=4.0),
 }
 
@@ -84,7 +90,7 @@ _SENTENCE_WORDS = dict(
 @dataclass(frozen=True)
 class Speaker:
     """A synthetic speaker: id, Speech Commands-style hash, voice, microphone (spectral tilt,
-    colour of its noise floor) and split."""
+    colour of its noise floor), split and sex (F or M, for SPEAKERS.TXT)."""
 
     id: int
     hash: str
@@ -92,6 +98,7 @@ class Speaker:
     tilt: float
     floor_colour: float
     split: str
+    sex: str
 
 
 @register("corpus", "mini")
@@ -157,14 +164,38 @@ def speakers(size: str = "default", seed: int = 0) -> List[Speaker]:
     rng = _rng(seed, "speakers")
     splits = ["train"] * s["train"] + ["dev"] * s["dev"] + ["test"] * s["test"] + ["babble"] * s["babble"]
     combos = [(a, v) for a in ACCENTS for v in VARIANTS]
-    order = rng.permutation(len(combos))[:len(splits)]
+    espeak_order = iter(rng.permutation(len(combos)))  # no two espeak speakers share accent and variant
+    engines = _engine_plan(splits, rng)
     out = []
-    for i, (split, k) in enumerate(zip(splits, order)):
-        accent, variant = combos[k]
-        voice = Voice(accent, variant, int(rng.integers(20, 80)), int(rng.integers(130, 190)))
+    for i, (split, engine) in enumerate(zip(splits, engines)):
+        if engine == "espeak-ng":
+            accent, variant = combos[next(espeak_order)]
+            voice = Voice(engine, f"{accent}+{variant}", int(rng.integers(20, 80)), int(rng.integers(130, 190)),
+                          float(rng.uniform(0.94, 1.06)))
+            sex = "F" if variant.startswith("f") or variant in FEMALE_ESPEAK else "M"
+        else:
+            voices = FLITE_VOICES if engine == "flite" else FESTIVAL_VOICES
+            name = sorted(voices)[int(rng.integers(len(voices)))]
+            voice = Voice(engine, name, round(voices[name] * float(rng.uniform(0.8, 1.25)), 1),
+                          round(float(rng.uniform(0.85, 1.15)), 3), float(rng.uniform(0.9, 1.1)))
+            sex = "F" if "slt" in name else "M"
         digest = hashlib.sha1(f"mini-{seed}-{i}".encode()).hexdigest()[:8]
         out.append(Speaker(100 + i, digest, voice, float(rng.uniform(-0.3, 0.6)), float(rng.uniform(0.0, 0.95)),
-                           split))
+                           split, sex))
+    return out
+
+
+def _engine_plan(splits: List[str], rng: np.random.Generator) -> List[str]:
+    """The engine of each speaker: in every split the shares of :data:`ENGINE_SHARE` (rounded, at least one
+    speaker per engine where the split has room), shuffled."""
+    out = list(splits)
+    for split in dict.fromkeys(splits):
+        idx = [i for i, s in enumerate(splits) if s == split]
+        counts = {e: max(1, int(round(share * len(idx)))) for e, share in ENGINE_SHARE.items()}
+        counts["espeak-ng"] = max(0, len(idx) - counts["flite"] - counts["festival"])
+        plan = [e for e, c in counts.items() for _ in range(c)][:len(idx)]
+        for i, e in zip(idx, rng.permutation(plan)):
+            out[i] = str(e)
     return out
 
 
@@ -190,25 +221,24 @@ def noise_recordings(root: Path, split: str) -> List[NoiseRecording]:
 def _build_speech_commands(out: Path, size_name: str, seed: int, nj: int) -> None:
     size = SIZES[size_name]
     spks = [s for s in speakers(size_name, seed) if s.split in ("train", "dev", "test")]
-    jobs = [(spk, word, take) for spk in spks for word in WORDS for take in range(size["takes"])]
     lists: Dict[str, List[str]] = {"dev": [], "test": []}
 
-    def make(job):
-        spk, word, take = job
-        rng = _rng(seed, f"clip-{spk.id}-{word}-{take}")
-        wav, rate = speak(word, spk.voice, int(rng.integers(-6, 7)), int(rng.integers(-15, 16)))
-        clip = _place_in_clip(_channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt), rng)
-        clip = _noise_floor(clip, spk, rng)
-        rel = f"{word}/{spk.hash}_nohash_{take}.wav"
-        write_audio(out / rel, clip, SAMPLE_RATE)
-        return spk.split, rel
+    def make(spk: Speaker) -> List[str]:
+        clips = [(word, take, _rng(seed, f"clip-{spk.id}-{word}-{take}")) for word in WORDS
+                 for take in range(size["takes"])]
+        spoken = synthesize(spk.voice, [(word, *_take_variation(rng, 0.08, 0.12)) for word, _, rng in clips])
+        rels = []
+        for (word, take, rng), (wav, rate) in zip(clips, spoken):
+            clip = _place_in_clip(_channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt), rng)
+            rels.append(f"{word}/{spk.hash}_nohash_{take}.wav")
+            write_audio(out / rels[-1], _noise_floor(clip, spk, rng), SAMPLE_RATE)
+        return rels
 
     for w in WORDS:
         (out / w).mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max(1, nj)) as pool:
-        for split, rel in pool.map(make, jobs):
-            if split in lists:
-                lists[split].append(rel)
+        for spk, rels in zip(spks, pool.map(make, spks)):
+            lists.get(spk.split, []).extend(rels)
     atomic_write_text(out / "validation_list.txt", "".join(f"{r}\n" for r in sorted(lists["dev"])))
     atomic_write_text(out / "testing_list.txt", "".join(f"{r}\n" for r in sorted(lists["test"])))
     bg = out / "_background_noise_"
@@ -219,8 +249,8 @@ def _build_speech_commands(out: Path, size_name: str, seed: int, nj: int) -> Non
         write_audio(bg / f"{name}.wav", gen(rng, int(30 * SAMPLE_RATE), SAMPLE_RATE), SAMPLE_RATE)
     atomic_write_text(out / "README.md", "Synthetic keyword clips of the aecomp mini corpus "
                       "(espeak-ng voices), in the Speech Commands v0.02 layout.\n")
-    log.info("mini corpus: wrote %d keyword clips (%d speakers x %d words x %d takes)",
-             len(jobs), len(spks), len(WORDS), size["takes"])
+    log.info("mini corpus: wrote %d keyword clips (%d speakers x %d words x %d takes; %s)",
+             len(spks) * len(WORDS) * size["takes"], len(spks), len(WORDS), size["takes"], _engine_counts(spks))
 
 
 def _build_librispeech(out: Path, size_name: str, seed: int, nj: int) -> None:
@@ -232,19 +262,19 @@ def _build_librispeech(out: Path, size_name: str, seed: int, nj: int) -> None:
         for k, text in enumerate(sentences(size["sentences"], _rng(seed, f"sentences-{spk.id}"))):
             jobs.append((spk, chapter, f"{spk.id}-{chapter}-{k:04d}", text))
 
-    def make(job):
-        spk, chapter, utt, text = job
-        rng = _rng(seed, f"sentence-{utt}")
-        wav, rate = speak(text.lower(), spk.voice, int(rng.integers(-4, 5)), int(rng.integers(-10, 11)))
-        speech = _channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt)
-        speech = speech * (rng.uniform(0.3, 0.9) / max(np.abs(speech).max(), 1e-6))
-        lead, tail = (int(rng.uniform(0.1, 0.3) * SAMPLE_RATE) for _ in range(2))
-        clip = _noise_floor(np.concatenate([np.zeros(lead), speech, np.zeros(tail)]).astype(np.float32), spk, rng)
-        folder = out / LIBRISPEECH_SUBSETS[spk.split] / str(spk.id) / str(chapter)
-        write_audio(folder / f"{utt}.flac", clip, SAMPLE_RATE)
+    def make(spk: Speaker) -> None:
+        mine = [(chapter, utt, text, _rng(seed, f"sentence-{utt}")) for s, chapter, utt, text in jobs if s is spk]
+        spoken = synthesize(spk.voice, [(text.lower(), *_take_variation(rng, 0.06, 0.08)) for *_, text, rng in mine])
+        for (chapter, utt, text, rng), (wav, rate) in zip(mine, spoken):
+            speech = _channel(resample(trim_silence(wav), rate, SAMPLE_RATE), spk.tilt)
+            speech = speech * (rng.uniform(0.3, 0.9) / max(np.abs(speech).max(), 1e-6))
+            lead, tail = (int(rng.uniform(0.1, 0.3) * SAMPLE_RATE) for _ in range(2))
+            clip = _noise_floor(np.concatenate([np.zeros(lead), speech, np.zeros(tail)]).astype(np.float32), spk, rng)
+            folder = out / LIBRISPEECH_SUBSETS[spk.split] / str(spk.id) / str(chapter)
+            write_audio(folder / f"{utt}.flac", clip, SAMPLE_RATE)
 
     with ThreadPoolExecutor(max(1, nj)) as pool:
-        list(pool.map(make, jobs))
+        list(pool.map(make, spks))
     by_chapter: Dict[Path, List[str]] = {}
     for spk, chapter, utt, text in jobs:
         folder = out / LIBRISPEECH_SUBSETS[spk.split] / str(spk.id) / str(chapter)
@@ -252,11 +282,11 @@ def _build_librispeech(out: Path, size_name: str, seed: int, nj: int) -> None:
     for path, lines in by_chapter.items():
         atomic_write_text(path, "".join(sorted(lines)))
     atomic_write_text(out / "SPEAKERS.TXT", "".join(
-        f"{s.id} | {'F' if s.voice.variant.startswith('f') else 'M'} | {LIBRISPEECH_SUBSETS[s.split]} | 0.0 | "
-        f"espeak-ng {s.voice.accent}+{s.voice.variant}\n" for s in spks))
+        f"{s.id} | {s.sex} | {LIBRISPEECH_SUBSETS[s.split]} | 0.0 | {s.voice.describe()}\n" for s in spks))
     atomic_write_text(out / "CHAPTERS.TXT", "".join(
         f"{1000 + s.id} | {s.id} | 0.0 | {LIBRISPEECH_SUBSETS[s.split]} | 0 | mini | mini\n" for s in spks))
-    log.info("mini corpus: wrote %d sentences (%d speakers x %d)", len(jobs), len(spks), size["sentences"])
+    log.info("mini corpus: wrote %d sentences (%d speakers x %d; %s)", len(jobs), len(spks), size["sentences"],
+             _engine_counts(spks))
 
 
 def _build_noise(out: Path, size_name: str, seed: int, nj: int) -> None:
@@ -274,11 +304,10 @@ def _build_noise(out: Path, size_name: str, seed: int, nj: int) -> None:
         rng = _rng(seed, f"noise-{split}-{kind}-{k}")
         if kind == "babble":
             pool = talkers[:half] if split == "train" else talkers[half:]
-            chosen = rng.choice(len(pool), size=min(4, len(pool)), replace=False)
+            chosen = rng.choice(len(pool), size=min(size["talkers"], len(pool)), replace=False)
             speech = []
             for i in chosen:
-                text = " ".join(sentences(3, rng))
-                wav, rate = speak(text, pool[i].voice)
+                [(wav, rate)] = synthesize(pool[i].voice, [(" ".join(sentences(3, rng)).lower(), 1.0, 1.0)])
                 speech.append(resample(wav, rate, SAMPLE_RATE))
             audio = synthetic_noise.babble(rng, n, SAMPLE_RATE, speech)
         else:
@@ -299,6 +328,18 @@ def _build_upstream(out: Path, size_name: str, seed: int, nj: int) -> None:
 
     build_tiny_wavlm(out / "tiny_wavlm.pt", seed=seed)
     log.info("mini corpus: wrote a tiny WavLM upstream (random init) to %s", out / "tiny_wavlm.pt")
+
+
+def _take_variation(rng: np.random.Generator, pitch: float, rate: float) -> tuple:
+    """``(pitch factor, rate factor)`` of one take: a speaker never says a word twice the same way."""
+    return float(rng.uniform(1 - pitch, 1 + pitch)), float(rng.uniform(1 - rate, 1 + rate))
+
+
+def _engine_counts(spks: List[Speaker]) -> str:
+    counts: Dict[str, int] = {}
+    for s in spks:
+        counts[s.voice.engine] = counts.get(s.voice.engine, 0) + 1
+    return ", ".join(f"{n} {e} speakers" for e, n in sorted(counts.items()))
 
 
 def _place_in_clip(word: np.ndarray, rng: np.random.Generator, length: int = SAMPLE_RATE) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 Every generator has the signature ``(rng, n_samples, sample_rate) -> [T]``
 float64 and returns audio normalised to a fixed RMS. The types cover
-stationary broadband (white, pink), tonal machinery (hum), impulsive
-(clatter), speech-like (babble), and, held out of training, musical notes
-(music) and sweeping tones over traffic rumble (siren).
+stationary broadband (white, pink), tonal machinery (hum), ventilation (fan),
+impulsive (clatter, rain), speech-like (babble), and, held out of training,
+musical notes (music), sweeping tones over traffic rumble (siren), passing
+cars with horns (traffic) and gusts (wind).
 """
 
 from __future__ import annotations
@@ -88,6 +89,55 @@ def siren(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
     return _normalise(_normalise(tone) + 0.7 * _normalise(rumble))
 
 
+def fan(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """Ventilation: broadband air noise through one or two resonances, with a blade-pass tone and its harmonics."""
+    t = np.arange(n) / sr
+    x = pink(rng, n, sr)
+    for _ in range(rng.integers(1, 3)):  # duct resonances: two-pole band-pass filters
+        f, r = rng.uniform(200, 2500), rng.uniform(0.95, 0.995)
+        x = x + 0.5 * _normalise(lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * f / sr), r * r], white(rng, n, sr)))
+    blade = rng.uniform(80, 300)
+    tone = sum(np.sin(2 * np.pi * k * blade * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 4))
+    return _normalise(_normalise(x) + rng.uniform(0.1, 0.4) * _normalise(tone))
+
+
+def rain(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """Rain on a surface: many short decaying drops (hundreds a second) over a high-passed hiss."""
+    x = 0.3 * lfilter([1.0, -0.95], [1.0], white(rng, n, sr))
+    drops = rng.uniform(200, 800) * n / sr
+    starts = rng.integers(0, n, size=int(drops))
+    length = int(0.004 * sr)
+    tt = np.arange(length) / sr
+    for start in starts:
+        m = min(length, n - start)
+        x[start:start + m] += rng.uniform(0.05, 1.0) * (rng.standard_normal(m) * np.exp(-tt[:m] / rng.uniform(0.0005, 0.002)))
+    return _normalise(x)
+
+
+def traffic(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """A street: low rumble, cars passing (swelling tyre noise) and an occasional horn."""
+    t = np.arange(n) / sr
+    x = _normalise(lfilter([1.0], [1.0, -0.99], rng.standard_normal(n)))
+    tyres = _normalise(lfilter([1.0], [1.0, -0.7], rng.standard_normal(n)))
+    for centre in rng.uniform(0, n / sr, size=max(1, int(rng.uniform(0.2, 0.6) * n / sr))):
+        x += rng.uniform(0.5, 2.0) * tyres * np.exp(-((t - centre) / rng.uniform(0.8, 2.5)) ** 2)
+    for start in rng.uniform(0, n / sr, size=rng.integers(0, 2 + int(n / sr / 10))):
+        on = (t >= start) & (t < start + rng.uniform(0.2, 0.8))
+        f = rng.uniform(300, 500)
+        x[on] += 2.0 * (np.sign(np.sin(2 * np.pi * f * t[on])) + np.sign(np.sin(2 * np.pi * 1.26 * f * t[on])))
+    return _normalise(x)
+
+
+def wind(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """Wind: low-passed noise whose level and brightness follow slow random gusts."""
+    gust_rate = int(sr / 50)  # gust envelope at 50 Hz, smoothed
+    env = lfilter([1.0], [1.0, -0.97], rng.standard_normal(n // gust_rate + 2))
+    env = np.interp(np.arange(n) / gust_rate, np.arange(len(env)), np.abs(env) + 0.2)
+    low = lfilter([1.0], [1.0, -0.995], rng.standard_normal(n))
+    whistle = lfilter([1.0], [1.0, -0.9], rng.standard_normal(n))
+    return _normalise(env * _normalise(low) + 0.3 * env ** 2 * _normalise(whistle))
+
+
 def babble(rng: np.random.Generator, n: int, sr: int, talkers: List[np.ndarray]) -> np.ndarray:
     """Several talkers at once: each talker's speech ``[T]`` looped from a random offset."""
     x = np.zeros(n)
@@ -99,7 +149,8 @@ def babble(rng: np.random.Generator, n: int, sr: int, talkers: List[np.ndarray])
     return _normalise(x)
 
 
-#: noise types whose generator needs no speech; babble is built by the mini corpus from espeak talkers
+#: noise types whose generator needs no speech; babble is built by the mini corpus from synthetic talkers
 GENERATORS: Dict[str, Callable] = {
-    "white": white, "pink": pink, "hum": hum, "clatter": clatter, "music": music, "siren": siren,
+    "white": white, "pink": pink, "hum": hum, "clatter": clatter, "fan": fan, "rain": rain,
+    "music": music, "siren": siren, "traffic": traffic, "wind": wind,
 }

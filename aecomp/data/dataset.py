@@ -9,6 +9,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from aecomp.audio.io import resample
 from aecomp.corruptions.noise import NoiseBank
 from aecomp.corruptions.training import TrainingCorruptions
 from aecomp.data.datadir import DataDir
@@ -41,6 +42,11 @@ class AudioDataset(torch.utils.data.Dataset):
       ``(seed, index)`` (the same validation set every epoch);
     - otherwise the input is the clean speech.
 
+    ``speed_perturb`` (factors such as ``[0.9, 1.0, 1.1]``): each example is first played at a factor
+    drawn uniformly from the list, as Kaldi's and ESPnet's speed perturbation (resampling: tempo and
+    pitch change together), drawn like the noise from ``(seed, epoch, index)``; the input and every
+    reference alike; the key then names the factor (``utt~sp0.9``).
+
     ``encode_target`` maps a ``text`` value to target ids (None: no targets).
     Utterances longer than ``max_seconds`` (if > 0) are cropped to a random
     ``max_seconds`` segment, drawn like the noise from ``(seed, epoch, index)``;
@@ -52,7 +58,9 @@ class AudioDataset(torch.utils.data.Dataset):
     def __init__(self, data: DataDir, sample_rate: int, encode_target: Optional[Callable[[str], List[int]]] = None,
                  noise: Optional[NoiseBank] = None, snr_range: Sequence[float] = (-5.0, 20.0),
                  p_clean: float = 0.0, seed: int = 0, fixed: bool = False, preload: bool = False,
-                 max_seconds: float = 0.0, corruptions: Optional[TrainingCorruptions] = None):
+                 max_seconds: float = 0.0, corruptions: Optional[TrainingCorruptions] = None,
+                 speed_perturb: Sequence[float] = ()):
+        self.speed_perturb = check_speed_factors(speed_perturb)
         self.data, self.sample_rate, self.noise, self.corruptions = data, sample_rate, noise, corruptions
         self.snr_range, self.p_clean, self.seed, self.fixed = tuple(snr_range), p_clean, seed, fixed
         self.paired = data.has("spk1.scp")
@@ -113,11 +121,27 @@ class AudioDataset(torch.utils.data.Dataset):
         key = [self.seed, index] if self.fixed else [self.seed, self.epoch, index]
         return np.random.default_rng(key)
 
+    def speed_factor(self, index: int) -> float:
+        """The speed factor of example ``index`` this epoch (1.0 without ``speed_perturb``); its own generator,
+        so the other draws are those of an unperturbed run."""
+        if not self.speed_perturb:
+            return 1.0
+        key = [self.seed, index, 1] if self.fixed else [self.seed, self.epoch, index, 1]
+        return float(self.speed_perturb[int(np.random.default_rng(key).integers(len(self.speed_perturb)))])
+
+    def _perturb(self, wav: np.ndarray, factor: float) -> np.ndarray:
+        """``wav`` played ``factor`` times faster (read as if recorded at ``factor`` times the rate)."""
+        if factor == 1.0:
+            return wav
+        return resample(wav, int(round(self.sample_rate * factor)), self.sample_rate)
+
     def __getitem__(self, index: int) -> dict:
         utt = self.utts[index]
         wav = self._read(utt, "wav.scp")
+        raw_length, factor = len(wav), self.speed_factor(index)
+        wav = self._perturb(wav, factor)
         snr, noise = float("inf"), None
-        key = utt  # names the clean reference's content (for losses that cache it)
+        key = utt if factor == 1.0 else f"{utt}~sp{factor:g}"  # names the clean reference's content (for caches)
         rng = self.rng(index)
         crop = slice(None)
         if self.max_samples and len(wav) > self.max_samples:
@@ -126,9 +150,10 @@ class AudioDataset(torch.utils.data.Dataset):
         sampler = self.sampler
         sources = None
         if self.paired:
-            speech = [self._reference(utt, table, len(wav))[crop] for table in self.speech_tables]
+            speech = [self._perturb(self._reference(utt, table, raw_length), factor)[crop]
+                      for table in self.speech_tables]
             if self.data.has("noise1.scp"):
-                noise = self._reference(utt, "noise1.scp", len(wav))[crop]
+                noise = self._perturb(self._reference(utt, "noise1.scp", raw_length), factor)[crop]
             noisy, clean = wav[crop], speech[0]
             if len(speech) > 1:
                 sources = np.stack(speech)
@@ -161,6 +186,17 @@ class AudioDataset(torch.utils.data.Dataset):
             raise DatasetError(f"{self.data.path}: '{utt}' has {length} samples in wav.scp but {len(wav)} in "
                                f"{table}; a reference must be sample-aligned with its mixture: fix {table}")
         return wav
+
+
+def check_speed_factors(factors: Sequence[float]) -> List[float]:
+    """``factors`` as floats, refused unless each is a number in [0.5, 2]."""
+    out = []
+    for f in factors or ():
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0.5 <= f <= 2.0:
+            raise DatasetError(f"data.speed_perturb: each factor must be a number in [0.5, 2] (e.g. [0.9, 1.0, 1.1]), "
+                               f"got {list(factors)!r}")
+        out.append(float(f))
+    return out
 
 
 def speech_tables(data: DataDir) -> List[str]:

@@ -74,3 +74,17 @@ def test_sentences_for_asr_in_librispeech_layout(tmp_path):
     assert not set(train.get("utt2spk").values()) & set(test.get("utt2spk").values())
     assert (tmp_path / "corpus" / "LibriSpeech" / "SPEAKERS.TXT").is_file()
     assert 1.0 < float(train.durations()[train.utts[0]]) < 6.0
+
+
+def test_every_split_hears_every_synthesiser():
+    for size in ("default", "debug"):
+        by_split = {}
+        for s in mini.speakers(size):
+            by_split.setdefault(s.split, []).append(s.voice.engine)
+        for split, engines in by_split.items():  # a split of two speakers (debug) has room for two engines
+            assert len(set(engines)) == min(3, len(engines)) and set(engines) <= set(mini.ENGINE_SHARE)
+    default = mini.speakers("default")
+    train = [s for s in default if s.split == "train"]
+    share = sum(s.voice.engine == "espeak-ng" for s in train) / len(train)
+    assert abs(share - mini.ENGINE_SHARE["espeak-ng"]) < 0.05
+    assert len({round(s.voice.warp, 3) for s in default}) > len(default) // 2  # a warp of their own

@@ -177,3 +177,29 @@ def test_a_gap_in_the_speaker_tables_is_an_error(tmp_path):
     data.tables.pop("spk1.scp")
     with pytest.raises(DatasetError, match="spk2.scp have a gap: name them spk1.scp"):
         AudioDataset(data, 16000)
+
+
+def test_speed_perturbation_resamples_input_and_reference_alike(mini_data):
+    data = DataDir.load(mini_data / "train")
+    bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
+    plain = AudioDataset(data, 16000, None, bank, snr_range=(0, 10), p_clean=0.0, seed=3)
+    sp = AudioDataset(data, 16000, None, bank, snr_range=(0, 10), p_clean=0.0, seed=3,
+                      speed_perturb=[0.9, 1.0, 1.1])
+    factors = [sp.speed_factor(i) for i in range(len(data))]
+    assert set(factors) == {0.9, 1.0, 1.1}  # every factor drawn
+    for i, f in enumerate(factors[:12]):
+        a, b = plain[i], sp[i]
+        assert len(b["clean"]) == len(b["noisy"]) == int(np.ceil(len(a["clean"]) / f))
+        assert abs(measured_snr(b["clean"], b["noisy"] - b["clean"]) - b["snr"]) < 0.05
+        if f == 1.0:  # the other draws are those of an unperturbed run
+            assert np.array_equal(a["noisy"], b["noisy"]) and b["key"] == a["key"]
+        else:
+            assert b["key"] == f"{a['uttid']}~sp{f:g}"
+    sp.set_epoch(1)
+    assert [sp.speed_factor(i) for i in range(len(data))] != factors  # drawn anew each epoch
+
+
+@pytest.mark.parametrize("bad", [[0.9, 3.0], ["fast"], [0]])
+def test_speed_factors_out_of_range_are_refused(mini_data, bad):
+    with pytest.raises(DatasetError, match=r"data.speed_perturb: each factor must be a number in \[0.5, 2\]"):
+        AudioDataset(DataDir.load(mini_data / "train"), 16000, speed_perturb=bad)
