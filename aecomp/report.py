@@ -40,10 +40,10 @@ LOW_LEVELS = {"noise": ("Low SNR", (0.0, -5.0))}
 #: families of the test set as it is: a column of every table, not a table of their own
 REFERENCE_FAMILIES = ("clean", "as-is")
 #: what the level of a family is (x axis of its plot)
-LEVEL_NAMES = {"noise": "SNR", "codec": "bitrate"}
+LEVEL_NAMES = {"noise": "SNR", "codec": "bitrate", "reverb": "RT60"}
 #: metrics of the signal, reported when the sets have references (higher is better)
 SIGNAL_METRICS = ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi")
-_FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "codec", "chain")
+_FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "reverb", "codec", "chain")
 
 Key = Tuple[str, str, Optional[float]]  # (system, condition, level)
 Agg = Tuple[float, float, int]  # (mean, std, number of runs)

@@ -18,6 +18,8 @@ holding its fingerprint (size, seed, format version):
   small grammar in the LibriSpeech layout (speech recognition), read by the real
   LibriSpeech parser;
 - ``noise/{train,test}/<type>_<k>.wav``: the noise bank;
+- ``rirs/{train,test}/*.wav``: simulated room impulse responses (:mod:`aecomp.corpora.rirs`), the test
+  ones at the RT60 levels of the recipes' ``reverb`` condition (:data:`REVERB_LEVELS`);
 - ``upstream/tiny_wavlm.pt``: a tiny, randomly initialised WavLM in s3prl's
   checkpoint format, the SSL upstream of the mini recipes (see
   :mod:`aecomp.losses.tiny_upstream`).
@@ -44,6 +46,7 @@ from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, t
 from aecomp.corpora import synthetic_noise
 from aecomp.corpora.base import Corpus
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
+from aecomp.corpora.rirs import simulate_rirs, write_rir_bank
 from aecomp.fs import atomic_dir, atomic_write_text
 from aecomp.registry import register
 
@@ -68,14 +71,18 @@ UNSEEN_NOISE = ("music", "siren", "traffic", "wind")
 #: speakers per split, takes per (speaker, word), noise recordings and their length
 SIZES = {
     "default": dict(train=64, dev=8, test=16, babble=24, takes=2, sentences=15, talkers=6,
-                    noise_train=5, noise_test=2, noise_seconds=20.0),
+                    noise_train=5, noise_test=2, noise_seconds=20.0, rirs_train=60, rirs_test=30),
     "debug": dict(train=6, dev=2, test=2, babble=4, takes=1, sentences=2, talkers=2,
-                  noise_train=1, noise_test=1, noise_seconds=4.0),
+                  noise_train=1, noise_test=1, noise_seconds=4.0, rirs_train=4, rirs_test=3),
 }
 
 #: parts of the corpus each task needs
-TASK_PARTS = {"scr": ("speech_commands", "noise", "upstream"), "asr": ("LibriSpeech", "noise", "upstream"),
-              "noise": ("noise",), "upstream": ("upstream",)}
+TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs", "upstream"),
+              "asr": ("LibriSpeech", "noise", "rirs", "upstream"),
+              "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",)}
+#: RT60s (s) of the test rooms: the levels of the recipes' reverb condition; training rooms span RIRS_TRAIN_RT60
+REVERB_LEVELS = (0.3, 0.6, 0.9)
+RIRS_TRAIN_RT60 = (0.2, 1.0)
 #: LibriSpeech subset of each split
 LIBRISPEECH_SUBSETS = {"train": "train-clean-100", "dev": "dev-clean", "test": "test-clean"}
 
@@ -110,8 +117,8 @@ class MiniCorpus(Corpus):
 
     def __init__(self, task: str = "scr", size: str = "default", seed: int = 0, nj: int = 2):
         """``task``: which data to prepare: "scr" (keywords), "asr" (sentences), "noise" (only the
-        noise bank), or "upstream" (only the tiny SSL upstream, no data); ``size``: "default" or
-        "debug" (tests)."""
+        noise bank), "rirs" (only the room impulse responses), or "upstream" (only the tiny SSL upstream,
+        no data); ``size``: "default" or "debug" (tests)."""
         if task not in TASK_PARTS:
             raise ValueError(f"mini corpus task must be one of: {', '.join(TASK_PARTS)}; got {task!r}")
         if size not in SIZES:
@@ -124,17 +131,17 @@ class MiniCorpus(Corpus):
 
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         build(corpus_dir, parts=TASK_PARTS[self.task], size=self.size, seed=self.seed, nj=self.nj)
-        if self.task == "upstream":
-            return {}
-        if self.task == "noise":
-            return write_noise_bank(noise_recordings(corpus_dir, "train"), noise_recordings(corpus_dir, "test"),
-                                    out_dir)
+        out: Dict[str, Path] = {}
         if self.task == "scr":
-            out = SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir)
-        else:
-            out = LibriSpeech().prepare(corpus_dir / "LibriSpeech", out_dir)
-        out.update(write_noise_bank(noise_recordings(corpus_dir, "train"),
-                                    noise_recordings(corpus_dir, "test"), out_dir))
+            out.update(SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir))
+        elif self.task == "asr":
+            out.update(LibriSpeech().prepare(corpus_dir / "LibriSpeech", out_dir))
+        if "noise" in TASK_PARTS[self.task]:
+            out.update(write_noise_bank(noise_recordings(corpus_dir, "train"), noise_recordings(corpus_dir, "test"),
+                                        out_dir))
+        if "rirs" in TASK_PARTS[self.task]:
+            out.update(write_rir_bank(*(sorted((corpus_dir / "rirs" / split).glob("*.wav"))
+                                        for split in ("train", "test")), out_dir))
         return out
 
 
@@ -143,7 +150,7 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
-                "noise": _build_noise, "upstream": _build_upstream}
+                "noise": _build_noise, "rirs": _build_rirs, "upstream": _build_upstream}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
                                  sort_keys=True)
@@ -321,6 +328,17 @@ def _build_noise(out: Path, size_name: str, seed: int, nj: int) -> None:
         "Synthetic noise bank of the aecomp mini corpus. train/ and test/ never share a recording.\n"
         f"Types in training: {', '.join(SEEN_NOISE)}. Held out (test only): {', '.join(UNSEEN_NOISE)}.\n"))
     log.info("mini corpus: wrote %d noise recordings of %.0f s", len(plan), size["noise_seconds"])
+
+
+def _build_rirs(out: Path, size_name: str, seed: int, nj: int) -> None:
+    size = SIZES[size_name]
+    simulate_rirs(out / "train", size["rirs_train"], seed, "train", SAMPLE_RATE, RIRS_TRAIN_RT60, nj=nj)
+    simulate_rirs(out / "test", size["rirs_test"], seed, "test", SAMPLE_RATE, rt60_targets=REVERB_LEVELS, nj=nj)
+    atomic_write_text(out / "README.md", (
+        "Room impulse responses of the aecomp mini corpus (pyroomacoustics' image method, random shoebox rooms).\n"
+        f"train/: RT60 {RIRS_TRAIN_RT60[0]:g}-{RIRS_TRAIN_RT60[1]:g} s; test/: other rooms at RT60 "
+        f"{', '.join(f'{v:g}' for v in REVERB_LEVELS)} s (the reverb evaluation levels).\n"))
+    log.info("mini corpus: wrote %d + %d room impulse responses", size["rirs_train"], size["rirs_test"])
 
 
 def _build_upstream(out: Path, size_name: str, seed: int, nj: int) -> None:

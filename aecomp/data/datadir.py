@@ -13,6 +13,7 @@ by key (byte order, as ``LC_ALL=C sort``):
 ``spk1.scp``    utterance -> clean reference of speaker 1 (``spk2.scp`` ...)
 ``noise1.scp``  utterance -> the noise as added to the mixture
 ``utt2category`` utterance -> a category (noise type of a noise list)
+``utt2rt60``     utterance -> reverberation time in seconds (a room impulse response list)
 ============== ================================================================
 
 Enhancement sets follow ESPnet's enh convention: ``wav.scp`` is the noisy
@@ -35,11 +36,12 @@ from aecomp.fs import atomic_dir, atomic_write_text
 
 #: tables every data directory may hold; anything else in the folder is ignored
 TABLES = (
-    "wav.scp", "text", "utt2spk", "spk2utt", "utt2dur", "segments", "utt2category",
+    "wav.scp", "text", "utt2spk", "spk2utt", "utt2dur", "segments", "utt2category", "utt2rt60",
     "spk1.scp", "spk2.scp", "spk3.scp", "noise1.scp",
 )
 #: tables keyed by utterance whose keys must equal the utterance list
-PER_UTT = ("text", "utt2spk", "utt2dur", "utt2category", "spk1.scp", "spk2.scp", "spk3.scp", "noise1.scp")
+PER_UTT = ("text", "utt2spk", "utt2dur", "utt2category", "utt2rt60", "spk1.scp", "spk2.scp", "spk3.scp",
+           "noise1.scp")
 
 
 @dataclass

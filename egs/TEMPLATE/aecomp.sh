@@ -141,8 +141,8 @@ fi
 
 if run_stage 2; then
   log "validating data directories and audio"
-  noise_dirs=(); for d in "$datadir"/noise_*; do [ -d "$d" ] && noise_dirs+=("$d"); done  # none: the task mixes no noise
-  aecomp validate --sample_rate "$sample_rate" "$datadir"/{train,dev,test} "${noise_dirs[@]}"
+  bank_dirs=(); for d in "$datadir"/noise_* "$datadir"/rirs_*; do [ -d "$d" ] && bank_dirs+=("$d"); done  # none: no noise, no rooms
+  aecomp validate --sample_rate "$sample_rate" "$datadir"/{train,dev,test} "${bank_dirs[@]}"
   record_stage 2 "$datadir" --sample_rate "$sample_rate"
 fi
 

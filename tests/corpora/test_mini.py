@@ -88,3 +88,13 @@ def test_every_split_hears_every_synthesiser():
     share = sum(s.voice.engine == "espeak-ng" for s in train) / len(train)
     assert abs(share - mini.ENGINE_SHARE["espeak-ng"]) < 0.05
     assert len({round(s.voice.warp, 3) for s in default}) > len(default) // 2  # a warp of their own
+
+
+def test_rooms_train_and_test_apart_with_test_rooms_at_the_reverb_levels(mini_data):
+    train, test = DataDir.load(mini_data / "rirs_train"), DataDir.load(mini_data / "rirs_test")
+    assert not set(train.get("wav.scp").values()) & set(test.get("wav.scp").values())
+    n = mini.SIZES["debug"]
+    assert (len(train), len(test)) == (n["rirs_train"], n["rirs_test"])
+    rt60 = [float(v) for v in test.get("utt2rt60").values()]
+    for level in mini.REVERB_LEVELS:  # every level of the reverb condition has a response within 10 %
+        assert any(abs(r / level - 1) <= 0.1 for r in rt60), (level, rt60)

@@ -29,6 +29,8 @@ if [ -n "$LIBRISPEECH" ]; then
     echo "WARNING: neither MUSAN nor ESC50 is set: using the mini corpus's synthetic noise bank" >&2
     aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=noise --opt size="$mini_size"
   fi
+  # rooms for the reverb condition: simulated, as Kaldi's RIRS_NOISES/simulated_rirs (data/rirs_{train,test})
+  aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=rirs --opt nj="$nj"
   [ -f "$SSL_UPSTREAM" ] || aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
 else
   echo "LIBRISPEECH is not set: using the built-in mini corpus in $AECOMP_MINI"
