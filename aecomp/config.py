@@ -113,6 +113,9 @@ class TrainerConf:
     grad_clip: float = 5.0
     #: number of best checkpoints (by the validation metric) kept on disk
     keep_nbest: int = 2
+    #: model.pt is the average of the weights of this many best checkpoints (at most keep_nbest), as ESPnet's
+    #: ``valid.<metric>.ave_<N>best.pth``; 1: the best checkpoint itself
+    average_nbest: int = 1
     #: log a progress line every this many steps when stderr is not a terminal
     log_interval: int = 50
     #: mixed precision on GPU (ignored on CPU)

@@ -3,7 +3,8 @@
 The paradigm decides what a step computes and which modules train in which
 phase; the trainer only runs steps. Per epoch it trains, validates on the
 fixed noisy dev set, writes a checkpoint (atomically) and keeps the best
-``keep_nbest`` by the paradigm's primary validation metric; the weights after the
+``keep_nbest`` by the paradigm's primary validation metric (``model.pt``: the best, or the average of the
+``average_nbest`` best); the weights after the
 epochs in ``keep_epochs`` are kept as ``epochs/epoch<N>.pt``. Resuming restores
 model, optimizer, scheduler, gradient scaler, every RNG and the position in
 the epoch, so an interrupted run ends with the same parameters as an
@@ -110,6 +111,9 @@ class Trainer:
         if tc.log_interval < 1:
             raise TrainingError(f"{cfg.where('trainer', 'log_interval')}: must be >= 1 (steps between "
                                 f"progress lines), got {tc.log_interval}")
+        if not 1 <= tc.average_nbest <= max(1, tc.keep_nbest):
+            raise TrainingError(f"{cfg.where('trainer', 'average_nbest')}: must be in 1..keep_nbest "
+                                f"({tc.keep_nbest}): only kept checkpoints can be averaged; got {tc.average_nbest}")
         self.schedule = paradigm.schedule()
         bad = [e for e in tc.keep_epochs if not (isinstance(e, int) and 0 <= e <= len(self.schedule))]
         if bad:
@@ -280,18 +284,22 @@ class Trainer:
             atomic_write_text(self.out_dir / "history.json", json.dumps(self.state.history, indent=1))
 
     def _finish(self) -> Path:
-        best = self.state.best[0] if self.state.best else {"epoch": self.state.epoch, "file": f"ep{self.state.epoch:03d}.pt"}
+        ranked = self.state.best or [{"epoch": self.state.epoch, "file": f"ep{self.state.epoch:03d}.pt"}]
+        best, averaged = ranked[0], ranked[:self.cfg.trainer.average_nbest]
         model_path = self.out_dir / "model.pt"
         if self.dist.is_main:
-            state = load_checkpoint(self.ckpt_dir / best["file"])
-            save_checkpoint(model_path, {"model": state["model"]})
+            weights = average_weights([load_checkpoint(self.ckpt_dir / b["file"])["model"] for b in averaged])
+            save_checkpoint(model_path, {"model": weights})
             record = next(h for h in self.state.history if h["epoch"] == best["epoch"])
             n_params = sum(p.numel() for p in self.paradigm.parameters())
-            atomic_write_text(self.out_dir / "best.json",
-                              json.dumps({**best, "valid": record["valid"], "parameters": n_params}, indent=1))
+            atomic_write_text(self.out_dir / "best.json", json.dumps(
+                {**best, "valid": record["valid"], "parameters": n_params,
+                 "averaged_epochs": [b["epoch"] for b in averaged]}, indent=1))
             metric = self.paradigm.metric
-            log.info("best epoch %d (%s %.4g) -> %s", best["epoch"], metric,
-                     record["valid"].get(metric, float("nan")), model_path)
+            log.info("best epoch %d (%s %.4g)%s -> %s", best["epoch"], metric,
+                     record["valid"].get(metric, float("nan")),
+                     f"; weights averaged over epochs {', '.join(str(b['epoch']) for b in averaged)}"
+                     if len(averaged) > 1 else "", model_path)
         self._barrier()
         return model_path
 
@@ -481,3 +489,12 @@ def _phase_summary(schedule) -> str:
             prev = p.name
         parts[-1][1] += 1
     return ", ".join(f"{n} x{k}" for n, k in parts)
+
+
+def average_weights(states: List[Dict[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
+    """The element-wise mean of several state dicts of one model (floating-point tensors; the others, e.g.
+    batch norm's step counters, from the first)."""
+    if len(states) == 1:
+        return states[0]
+    return {k: (torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v)
+            for k, v in states[0].items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import errno
 
@@ -307,3 +308,25 @@ def test_kept_epochs_survive_a_crash_and_resume(mini_data, tmp_path, reference):
 def test_keep_epochs_beyond_the_schedule_is_refused(mini_data, tmp_path):
     with pytest.raises(TrainingError, match=r"\(trainer.keep_epochs\): \[4\] not in 0..3"):
         make_trainer(mini_data, tmp_path / "exp", keep_epochs=[0, 4])
+
+
+def test_model_is_the_average_of_the_nbest_checkpoints(mini_data, tmp_path):
+    out = tmp_path / "exp"
+    t = make_trainer(mini_data, out, keep_nbest=2, average_nbest=2)
+    t.fit()
+    ranked = [b["file"] for b in t.state.best]
+    assert len(ranked) == 2
+    a, b = (load_checkpoint(out / "checkpoints" / f)["model"] for f in ranked)
+    model = load_checkpoint(out / "model.pt")["model"]
+    floats = [k for k in model if model[k].is_floating_point()]
+    differ = [k for k in floats if not torch.equal(a[k], b[k])]
+    assert differ, "the two best checkpoints are equal: nothing to average"
+    for k in floats:
+        torch.testing.assert_close(model[k], (a[k] + b[k]) / 2)
+    best = json.loads((out / "best.json").read_text())
+    assert best["averaged_epochs"] == [t.state.best[0]["epoch"], t.state.best[1]["epoch"]]
+
+
+def test_averaging_more_than_the_kept_checkpoints_is_refused(mini_data, tmp_path):
+    with pytest.raises(TrainingError, match=r"average_nbest.*must be in 1..keep_nbest \(1\)"):
+        make_trainer(mini_data, tmp_path / "exp", keep_nbest=1, average_nbest=3)
