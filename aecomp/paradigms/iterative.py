@@ -7,7 +7,8 @@ audio), ``rounds`` rounds alternate two phases:
   ``w_i * (L_signal_i + task_weight * L_task_i)``, where the importance
   weights ``w_i`` (mean 1, no gradient) grow with the downstream loss of
   sample ``i`` on the enhanced signal, so hard samples count more;
-- **CA phase** (front-end frozen): the downstream adapts to the enhanced audio.
+- **CA phase** (front-end frozen): the downstream adapts to the enhanced audio
+  (``ca_importance: true``: its per-sample losses weighted by the same importance scheme).
 
 The exact weighting of the paper is not public; ``importance`` chooses the
 scheme (see :mod:`aecomp.losses.importance`) and ``task_weight`` whether the
@@ -44,12 +45,15 @@ class Iterative(Paradigm):
 
     def __init__(self, frontend, downstream, ae_epochs: int = 6, ca_epochs: int = 6, rounds: int = 4,
                  ae_phase_epochs: int = 1, ca_phase_epochs: int = 1, task_weight: float = 0.0,
-                 importance: Optional[str] = "softmax", temperature: float = 1.0, max_weight: float = 0.0, **common):
+                 importance: Optional[str] = "softmax", temperature: float = 1.0, max_weight: float = 0.0,
+                 ca_importance: bool = False, **common):
+        """``ca_importance``: the rounds' CA phases weight each sample's task loss by the same importance
+        scheme too (hard samples count more for the downstream as well), not only the AE phases."""
         super().__init__(frontend, downstream, **common)
         self.ae_epochs, self.ca_epochs, self.rounds = ae_epochs, ca_epochs, rounds
         self.ae_phase_epochs, self.ca_phase_epochs = ae_phase_epochs, ca_phase_epochs
         self.task_weight, self.importance = task_weight, importance
-        self.temperature, self.max_weight = temperature, max_weight
+        self.temperature, self.max_weight, self.ca_importance = temperature, max_weight, ca_importance
         self.phases()  # check the options now
 
     def phases(self) -> List[Phase]:
@@ -62,6 +66,8 @@ class Iterative(Paradigm):
                 Phase(f"round{r}-ae", self.ae_phase_epochs, train=("frontend",), signal_weight=1.0,
                       task_weight=self.task_weight, importance=self.importance,
                       temperature=self.temperature, max_weight=self.max_weight),
-                Phase(f"round{r}-ca", self.ca_phase_epochs, train=("downstream",), task_input="enhanced"),
+                Phase(f"round{r}-ca", self.ca_phase_epochs, train=("downstream",), task_input="enhanced",
+                      **(dict(importance=self.importance, temperature=self.temperature, max_weight=self.max_weight)
+                         if self.ca_importance else {})),
             ]
         return out

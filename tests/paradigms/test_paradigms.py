@@ -117,3 +117,21 @@ def test_metrics_are_declared_by_the_downstream_model():
     assert [m.name for m in enh.metrics] == ["si_snri", "sdri"] and enh.metric_mode == "max"
     assert enh.infer(batch()).hyps is None  # no task model: nothing decoded
     assert "si_snri" in enh.summarize_valid(enh.valid_step(batch(), enh.schedule()[0]))
+
+
+def test_ca_importance_weights_the_recogniser_loss_of_the_rounds():
+    plain = system("iterative", ae_epochs=0, ca_epochs=1, rounds=1, ae_phase_epochs=1, ca_phase_epochs=1)
+    it = system("iterative", ae_epochs=0, ca_epochs=1, rounds=1, ae_phase_epochs=1, ca_phase_epochs=1,
+                ca_importance=True, temperature=2.0)
+    warmup, round_ca = it.schedule()[0], it.schedule()[2]
+    assert round_ca.name == "round1-ca" and round_ca.importance == "softmax" and round_ca.temperature == 2.0
+    assert warmup.importance is None and plain.schedule()[2].importance is None  # warm-up and default: unweighted
+    it.configure(round_ca)
+    b = batch()
+    torch.manual_seed(0)  # the same dropout draws in the step and in the check
+    loss, stats = it.train_step(b, round_ca)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        task = it.downstream(it.frontend(b.noisy, b.lengths), b.lengths, b.targets, b.target_lengths)
+    assert torch.allclose(loss.detach(), (importance_weights(task, "softmax", 2.0) * task).mean(), atol=1e-5)
+    assert not torch.allclose(loss.detach(), task.mean(), atol=1e-5) and stats["weight_max"] > 1.0
