@@ -41,6 +41,9 @@ LOW_LEVELS = {"noise": ("Low SNR", (0.0, -5.0))}
 REFERENCE_FAMILIES = ("clean", "as-is")
 #: what the level of a family is (x axis of its plot)
 LEVEL_NAMES = {"noise": "SNR", "codec": "bitrate", "reverb": "RT60"}
+#: families whose level makes the condition harder as it grows (RT60); the others grow easier (SNR, bitrate).
+#: Tables list levels from the easiest to the hardest
+HARDER_AS_LEVEL_GROWS = ("reverb",)
 #: metrics of the signal, reported when the sets have references (higher is better)
 SIGNAL_METRICS = ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi")
 _FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "reverb", "codec", "chain")
@@ -92,15 +95,26 @@ def aggregate(rows: List[dict], metric: str) -> Dict[Key, Agg]:
 
 
 def conditions(rows: List[dict]) -> Dict[str, Dict[str, dict]]:
-    """family -> condition -> ``{"unit", "levels"}`` (levels high to low), families and conditions in report order."""
+    """family -> condition -> ``{"unit", "levels"}`` (levels easiest first: :func:`easiest_first`), families and
+    conditions in report order."""
     found: Dict[str, Dict[str, dict]] = defaultdict(dict)
     for r in rows:
         c = found[r["family"]].setdefault(r["condition"], {"unit": r["unit"], "levels": set()})
         if r["level"] is not None:
             c["levels"].add(r["level"])
     rank = {f: i for i, f in enumerate(_FAMILY_ORDER)}
-    return {f: {c: {"unit": v["unit"], "levels": sorted(v["levels"], reverse=True)} for c, v in sorted(found[f].items())}
+    return {f: {c: {"unit": v["unit"], "levels": easiest_first(f, v["levels"])} for c, v in sorted(found[f].items())}
             for f in sorted(found, key=lambda f: (rank.get(f, len(rank)), f))}
+
+
+def easiest_first(family: str, levels) -> list:
+    """``levels`` of ``family`` from the easiest to the hardest (SNR and bitrate high to low, RT60 low to high)."""
+    return sorted(levels, reverse=family not in HARDER_AS_LEVEL_GROWS)
+
+
+def _title(cond: str, family: str) -> str:
+    """``seen noise``; a condition named like its family once (``reverb``)."""
+    return cond if cond == family else f"{cond} {family}"
 
 
 def describe_runs(rows: List[dict]) -> str:
@@ -175,7 +189,7 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
     for family in families:
         for cond, info in grid[family].items():
             levels = info["levels"] or [None]
-            out.write(f"## {names} with {cond} {family}\n\n")
+            out.write(f"## {names} with {_title(cond, family)}\n\n")
             table(refs + [(cond, lv) for lv in levels],
                   [c for c, _ in refs] + [cond if lv is None else f"{lv:g} {info['unit']}" for lv in levels])
         if plots and family in plots:
@@ -194,9 +208,9 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
         out.write("## SI-SNR improvement of the front-end (dB)\n\n")
         for family in families:
             for cond in grid[family]:
-                levels = sorted({k[2] for k in si if k[1] == cond and k[2] is not None}, reverse=True)
+                levels = easiest_first(family, {k[2] for k in si if k[1] == cond and k[2] is not None})
                 if levels:
-                    out.write(f"{cond} {family}:\n\n")
+                    out.write(f"{_title(cond, family)}:\n\n")
                     table([(cond, lv) for lv in levels], [f"{lv:g} {grid[family][cond]['unit']}" for lv in levels],
                           {"si_snri": si}, 2, with_frontend)
     atomic_write_text(path, out.getvalue())

@@ -243,6 +243,21 @@ def test_a_test_set_that_is_already_noisy_gets_its_own_table(tmp_path):
     assert not list(exp.glob("results_*.png"))
 
 
+def test_reverb_levels_run_from_the_driest_room_and_the_title_says_reverb_once(tmp_path):
+    exp = tmp_path / "exp"
+    scores = {"clean": ("clean", "clean", None, None, {"acc": 0.9})}
+    for rt60, acc in ((0.3, 0.7), (0.9, 0.4), (0.6, 0.5)):
+        scores[f"reverb_{rt60}s"] = ("reverb", "reverb", rt60, "s", {"acc": acc, "si_snri": rt60 * 10})
+    write_run(exp, "tr", scores=scores)
+    out = tmp_path / "RESULTS.md"
+    run_cli("report", "--exp_dir", str(exp), "--out", str(out))
+    md = out.read_text()
+    assert "## acc with reverb\n\n| system | clean | 0.3 s | 0.6 s | 0.9 s |\n|---|---:|---:|---:|---:|\n" \
+           "| tr | 0.900 | 0.700 | 0.500 | 0.400 |" in md
+    assert "reverb:\n\n| system | 0.3 s | 0.6 s | 0.9 s |" in md and "reverb reverb" not in md
+    assert "![acc against RT60, reverb](exp/results_reverb.png)" in md
+
+
 def test_two_sets_at_one_condition_and_level_are_refused(tmp_path):
     exp = tmp_path / "exp"
     write_run(exp, "a", scores={"seen_0dB": ("seen", "noise", 0.0, "dB", {"acc": 0.5}),
