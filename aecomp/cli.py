@@ -23,6 +23,7 @@ COMMANDS = {
     "train": ("train", "train a system (front-end + downstream) with a paradigm from a YAML config"),
     "evaluate": ("evaluate", "score a trained system on evaluation sets"),
     "report": ("report", "gather scores into RESULTS.md, exp/results.csv and a plot"),
+    "summary": ("summary", "one results page (index.html) and summary table for several recipes"),
 }
 
 

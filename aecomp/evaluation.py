@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
@@ -13,6 +14,7 @@ from aecomp.data.datadir import DataDir
 from aecomp.data.dataset import AudioDataset, collate
 from aecomp.data.evalsets import read_meta
 from aecomp.data.sampler import BucketBatchSampler
+from aecomp.examples import ExampleKeeper, chosen
 from aecomp.fs import atomic_write_text
 from aecomp.metrics.signal import batch_signal_counts, summarize_signal
 from aecomp.train.checkpoint import CheckpointError
@@ -24,10 +26,15 @@ log = logging.getLogger(__name__)
 
 def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_dir: str | Path,
                   batch_size: int = 32, device: str = "cpu", epoch: Optional[int] = None,
-                  pesq_stoi: bool = True) -> Dict[str, dict]:
+                  pesq_stoi: bool = True, keep_examples: int = 0, example_sets: Sequence[str] = ("*",),
+                  pesq_stoi_sets: Sequence[str] = ()) -> Dict[str, dict]:
     """Score the system of ``model_dir`` on every data directory; returns set name -> metrics.
 
-    ``pesq_stoi``: add PESQ and STOI to the signal metrics (tens of ms per second of audio on a CPU).
+    ``pesq_stoi``: add PESQ and STOI to the signal metrics (tens of ms per second of audio on a CPU);
+    ``pesq_stoi_sets``: shell patterns of the set names that get them even without ``pesq_stoi``.
+
+    ``keep_examples``: keep the first N utterances of the sets whose names match ``example_sets`` (shell
+    patterns) as clips and spectrograms in ``<set>/examples/`` (:mod:`aecomp.examples`).
 
     ``epoch``: score the weights kept after that epoch (``trainer.keep_epochs``) instead of ``model.pt``.
     """
@@ -41,16 +48,18 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
     for d in data_dirs:
         d = Path(d)
         dest = out_dir / d.name / "metrics.json"
+        examples = keep_examples if chosen(d.name, example_sets) else 0
+        extended = pesq_stoi or chosen(d.name, pesq_stoi_sets)
         if dest.is_file():
             old = json.loads(dest.read_text())
             if old.get("model_mtime") == stamp and old.get("checkpoint", "model.pt") == checkpoint \
-                    and old.get("pesq_stoi", True) >= pesq_stoi:
+                    and old.get("pesq_stoi", True) >= extended and old.get("examples", 0) >= examples:
                 log.info("%s already scored on %s; kept", scored, d)
                 results[d.name] = old
                 continue
-        results[d.name] = evaluate_set(paradigm, cfg, d, dest.parent, batch_size, device, pesq_stoi)
+        results[d.name] = evaluate_set(paradigm, cfg, d, dest.parent, batch_size, device, extended, examples)
         results[d.name].update(model_mtime=stamp, model_dir=str(model_dir), checkpoint=checkpoint,
-                               pesq_stoi=pesq_stoi)
+                               pesq_stoi=extended, **({"examples": examples} if examples else {}))
         atomic_write_text(dest, json.dumps(results[d.name], indent=1))
         log.info("%s on %s: %s=%.4f -> %s", scored, d.name, paradigm.metric, results[d.name][paradigm.metric], dest)
     return results
@@ -74,11 +83,12 @@ META_KEYS = ("condition", "family", "level", "unit")
 
 @torch.no_grad()
 def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int, device: str,
-                 pesq_stoi: bool = True) -> dict:
+                 pesq_stoi: bool = True, examples: int = 0) -> dict:
     """Metrics of ``paradigm`` on one data directory, from :meth:`Paradigm.infer` alone; writes ``hyp.txt``
     (and the downstream's report) into ``out_dir``. The declared metrics (``paradigm.metrics``) come
     first; signal metrics (with PESQ and STOI unless ``pesq_stoi`` is False) when the set has references
-    (``spk1.scp``)."""
+    (``spk1.scp``). ``examples`` > 0: the first that many utterances (sorted ids) are kept in
+    ``out_dir/examples/`` (:class:`aecomp.examples.ExampleKeeper`)."""
     data = DataDir.load(data_path)
     ds = paradigm.downstream
     texts = data.get("text")
@@ -93,6 +103,9 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
     counts: Dict[str, float] = {}
     hyps: Dict[str, str] = {}
     decoded = False
+    meta = read_meta(data_path)
+    keeper = ExampleKeeper(sorted(dataset.utts)[:examples], cfg.data.sample_rate,
+                           {"set": data_path.name, "data": str(data_path), **{k: meta[k] for k in META_KEYS if k in meta}})
 
     def add(new: Dict[str, float]) -> None:
         for k, v in new.items():
@@ -107,7 +120,8 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
             add(ds.score(out.hyps, batch.texts))
         if dataset.paired and out.estimate is not None:
             add(batch_signal_counts(batch, out.estimate, extended=pesq_stoi, sample_rate=cfg.data.sample_rate))
-    meta = read_meta(data_path)
+        if examples:
+            keeper.add(batch, out.estimate, out.hyps)
     values = {**ds.summarize(counts), **summarize_signal(counts)}
     if dataset.paired:
         left_out = len(dataset) - counts.get("signal_n", 0.0)
@@ -132,4 +146,8 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
     if decoded:
         atomic_write_text(out_dir / "hyp.txt", "".join(f"{u} {hyps[u]}\n" for u in sorted(hyps)))
         ds.write_report(hyps, {u: texts[u] for u in hyps}, out_dir)
+    if examples:
+        log.info("%s: %d example(s) kept -> %s", data_path, len(keeper.kept), keeper.write(out_dir / "examples"))
+    elif (out_dir / "examples").is_dir():  # kept from an earlier model: they would be shown as this one's
+        shutil.rmtree(out_dir / "examples")
     return result

@@ -9,8 +9,8 @@ Values are the mean over every run of a system (folds x seeds).
 - RESULTS.md: per family (noise, codec, ...) one table per condition: the
   test set as it is (family ``clean`` or ``as-is``), then every level; each
   cell holds every declared metric (``ua / wa``); the low-level summary for the
-  families in :data:`LOW_LEVELS`; the front-ends' SI-SNR improvement when the
-  sets have references.
+  families in :data:`LOW_LEVELS`; the front-ends' SI-SNR improvement, PESQ and
+  STOI (:data:`FRONTEND_TABLES`) when the sets have references.
 - ``results.csv``: ``system,condition,level,unit,metric,value`` (``value`` the
   mean over runs; a ``<metric>_std`` row the standard deviation; level and unit
   empty for a set without level), every declared metric and the signal metrics
@@ -47,6 +47,12 @@ HARDER_AS_LEVEL_GROWS = ("reverb",)
 #: metrics of the signal, reported when the sets have references (higher is better)
 SIGNAL_METRICS = ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi")
 _FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "reverb", "codec", "chain")
+#: the row of the unprocessed input in the front-ends' PESQ and STOI tables (%s: a system without front-end)
+INPUT_ROW = "noisy input (%s)"
+#: signal metrics of the systems with a front-end, one section each where present: (metric, title, digits)
+FRONTEND_TABLES = (("si_snri", "SI-SNR improvement of the front-end (dB)", 2),
+                   ("pesq", "PESQ of the front-end's output (MOS-LQO, 1 to 4.6)", 2),
+                   ("stoi", "STOI of the front-end's output (0 to 1)", 3))
 
 Key = Tuple[str, str, Optional[float]]  # (system, condition, level)
 Agg = Tuple[float, float, int]  # (mean, std, number of runs)
@@ -201,18 +207,24 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
             unit = next(iter(grid[family].values()))["unit"]
             out.write(f"## {what}: mean {names} over {', '.join(f'{v:g}' for v in lows)} {unit}\n\n")
             table([(c, None) for c in conds], conds, low)
-    si_declared = any(m == "si_snri" for m, _ in metrics)
-    si = aggregate(rows, "si_snri")
     with_frontend = [s for s in systems if s not in without_frontend(rows)]
-    if si and not si_declared and with_frontend:
-        out.write("## SI-SNR improvement of the front-end (dB)\n\n")
+    for name, what, digits in FRONTEND_TABLES:
+        si = aggregate(rows, name)
+        if not si or any(m == name for m, _ in metrics) or not with_frontend:
+            continue
+        out.write(f"## {what}\n\n")
+        shown = with_frontend
+        plain = [s for s in systems if s in without_frontend(rows)]
+        if plain and name != "si_snri":  # the input's own value (an SI-SNR improvement is 0 by construction)
+            shown = [INPUT_ROW % plain[0]] + with_frontend
+            si.update({(shown[0], c, lv): v for (s, c, lv), v in list(si.items()) if s == plain[0]})
         for family in families:
             for cond in grid[family]:
                 levels = easiest_first(family, {k[2] for k in si if k[1] == cond and k[2] is not None})
                 if levels:
                     out.write(f"{_title(cond, family)}:\n\n")
                     table([(cond, lv) for lv in levels], [f"{lv:g} {grid[family][cond]['unit']}" for lv in levels],
-                          {"si_snri": si}, 2, with_frontend)
+                          {name: si}, digits, shown)
     atomic_write_text(path, out.getvalue())
     return path
 

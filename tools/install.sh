@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything aecomp needs, idempotently (a second run takes seconds):
 #   - Debian packages: espeak-ng, flite, festival and its voices (mini corpus), ffmpeg and sox (codecs, audio tools),
-#     slurm-wlm and munge (the Slurm backend and its tests); installed when run as root;
+#     slurm-wlm and munge (the Slurm backend and its tests), chromium (the results page's browser test);
+#     installed when run as root;
 #   - a virtual environment in tools/venv with aecomp installed editable, with espnet,
 #     espnet-s3prl, torch, torchaudio, sentencepiece, kaldiio, soundfile, pyyaml, pytest.
 # Usage: tools/install.sh            (set AECOMP_SKIP_APT=1 to leave system packages alone)
@@ -12,9 +13,10 @@ stamp="$root/tools/.install-stamp"
 say() { echo "[install] $*"; }
 
 # -- system packages -------------------------------------------------------------
-# espeak-ng, flite, festival + voices: the mini corpus's speakers; gcc: pesq builds from source
+# espeak-ng, flite, festival + voices: the mini corpus's speakers; gcc: pesq builds from source;
+# chromium and a font: the browser test of the results page (headless, from disk)
 apt_packages=(espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
-              ffmpeg liblc3-tools sox slurm-wlm munge gcc)
+              ffmpeg liblc3-tools sox slurm-wlm munge gcc chromium fonts-dejavu-core)
 if [ "${AECOMP_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${apt_packages[@]}"; do

@@ -9,6 +9,7 @@ model.pt are skipped. --checkpoint N scores the weights kept after epoch N
 Example:
   aecomp evaluate --model_dir exp/iterative/seed1 --data data/eval/* --out_dir exp/iterative/seed1/eval
   aecomp evaluate --model_dir exp/iterative/seed1 --data data/eval/* --checkpoint 10
+  aecomp evaluate --model_dir exp/iterative/seed1 --data data/eval/* --keep_examples 3 --example_sets '*_0dB'
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     option(parser, "--pesq_stoi", type=str2bool, default=True,
            help="add PESQ and STOI to the signal metrics of sets with references (CPU cost: about 26 ms "
                 "per second of audio)")
+    option(parser, "--pesq_stoi_sets", nargs="+", default=[],
+           help="shell patterns of set names that get PESQ and STOI even with --pesq_stoi false, e.g. '*_0dB'")
+    option(parser, "--keep_examples", type=int, default=0,
+           help="keep the first N utterances (sorted ids) of the sets matching --example_sets as Opus clips and "
+                "spectrograms (input, reference, front-end output) in <set>/examples/, for the results page")
+    option(parser, "--example_sets", nargs="+", default=["*"],
+           help="shell patterns of the set names whose examples are kept, e.g. '*_0dB' '*_32kbps'")
     option(parser, "--batch_size", type=int, default=32)
     option(parser, "--ngpu", type=int, default=0)
 
@@ -41,7 +49,7 @@ def main(args) -> int:
     default = "eval" if args.checkpoint is None else f"eval_epoch{args.checkpoint}"
     out_dir = Path(args.out_dir) if args.out_dir else Path(args.model_dir) / default
     evaluate_sets(args.model_dir, args.data, out_dir, args.batch_size, device_for(args.ngpu), args.checkpoint,
-                  args.pesq_stoi)
+                  args.pesq_stoi, args.keep_examples, args.example_sets, args.pesq_stoi_sets)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Gather the scores of every system into RESULTS.md, exp/results.csv and a plot per condition family
-(exp/results_<family>.png: the metrics against the level).
+(exp/results_<family>.png: the metrics against the level), and the results page exp/index.html
+(RESULTS.md with the listening examples that evaluation kept; aecomp/report_html.py).
 
 Example:
   aecomp report --exp_dir exp --out RESULTS.md --title "Speech Commands (mini)" --command "./run.sh"
@@ -48,7 +49,10 @@ def main(args) -> int:
                                     report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
     provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
     report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance)
-    log.info("results: %s, %s, %s, %s", out, csv_path, per_seed, ", ".join(map(str, pngs)))
+    from aecomp.report_html import write_recipe_page
+
+    page = write_recipe_page(exp, out, args.title, systems)  # RESULTS.md as a page, with the kept examples
+    log.info("results: %s, %s, %s, %s, %s", out, page, csv_path, per_seed, ", ".join(map(str, pngs)))
     print(out.read_text())
     return 0
 

@@ -182,6 +182,18 @@ class Codec(Corruption):
 
         import av
 
+        with av.open(io.BytesIO(self.encode_pyav(x)), "r",
+                     format={"ipod": "mov"}.get(self.spec.container, self.spec.container)) as inp:
+            chunks = [frame.to_ndarray()[0] for frame in inp.decode(audio=0)]  # mono: [1, n] planar or packed
+        out = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return out.astype(np.float32) / 32768 if out.dtype == np.int16 else out.astype(np.float32)
+
+    def encode_pyav(self, x: np.ndarray) -> bytes:
+        """``x [T]`` at the codec's rate encoded in-process: the file its container holds (e.g. Ogg Opus)."""
+        import io
+
+        import av
+
         spec, buf = self.spec, io.BytesIO()
         with av.open(buf, "w", format=spec.container) as out:
             stream = out.add_stream(spec.encoder, rate=self.rate, layout="mono", options=self._options())
@@ -192,25 +204,39 @@ class Codec(Corruption):
             frame.sample_rate, frame.pts, frame.time_base = self.rate, 0, Fraction(1, self.rate)
             for packet in [*stream.encode(frame), *stream.encode(None)]:
                 out.mux(packet)
-        buf.seek(0)
-        with av.open(buf, "r", format={"ipod": "mov"}.get(spec.container, spec.container)) as inp:
-            chunks = [frame.to_ndarray()[0] for frame in inp.decode(audio=0)]  # mono: [1, n] planar or packed
-        out = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        return out.astype(np.float32) / 32768 if out.dtype == np.int16 else out.astype(np.float32)
+        return buf.getvalue()
+
+    def encoded(self, wav: np.ndarray, sample_rate: int) -> bytes:
+        """``wav [T]`` at ``sample_rate`` as the codec's file (Ogg Opus, MP3, ...): what a player reads, e.g.
+        a listening example of a results page. An ffmpeg codec only (not lc3)."""
+        if self.spec.tool != "ffmpeg":
+            raise CorruptionError(f"codec {self.describe()}: only ffmpeg codecs write a file to keep")
+        x = np.clip(resample(np.asarray(wav, dtype=np.float32), sample_rate, self.rate), -1.0, 1.0)
+        if in_process(self.spec.encoder):
+            return self.encode_pyav(x)
+        with tempfile.TemporaryDirectory(prefix="aecomp-codec-") as tmp:
+            path = Path(tmp) / f"coded.{self.spec.container}"
+            self.encode_ffmpeg(x, path)
+            return path.read_bytes()
 
     def through_ffmpeg(self, x: np.ndarray) -> np.ndarray:
         """Through two ffmpeg processes (encode to a file, decode from it)."""
         spec = self.spec
         rate = ["-ar", str(self.rate), "-ac", "1"]
-        level = [] if self.name == "codec2" else ["-b:a", f"{int(round(self.bitrate * 1000))}"]
-        options = [a for name, value in self._options().items() for a in (f"-{name}", value)]
         with tempfile.TemporaryDirectory(prefix="aecomp-codec-") as tmp:
             path = str(Path(tmp) / f"coded.{spec.container}")
-            self._run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", *rate, "-i", "-", "-c:a", spec.encoder, *level,
-                       *options, "-f", spec.container, path], x.astype(np.float32).tobytes())
+            self.encode_ffmpeg(x, path)
             out = self._run(["ffmpeg", "-v", "error", "-f", {"ipod": "mov"}.get(spec.container, spec.container),
                              "-i", path, "-f", "f32le", *rate, "-"])
         return np.frombuffer(out, dtype=np.float32).copy()
+
+    def encode_ffmpeg(self, x: np.ndarray, path) -> None:
+        """``x [T]`` at the codec's rate encoded by an ffmpeg process into the file ``path``."""
+        rate = ["-ar", str(self.rate), "-ac", "1"]
+        level = [] if self.name == "codec2" else ["-b:a", f"{int(round(self.bitrate * 1000))}"]
+        options = [a for name, value in self._options().items() for a in (f"-{name}", value)]
+        self._run(["ffmpeg", "-v", "error", "-y", "-f", "f32le", *rate, "-i", "-", "-c:a", self.spec.encoder, *level,
+                   *options, "-f", self.spec.container, str(path)], x.astype(np.float32).tobytes())
 
     def through_lc3(self, x: np.ndarray) -> np.ndarray:
         """Through liblc3-tools' elc3 and dlc3."""

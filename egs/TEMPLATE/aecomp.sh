@@ -11,7 +11,8 @@
 #   3 evalsets   the grid of --eval_config (conditions x levels) -> data/eval/<condition>[_<level><unit>]
 #   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
 #   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/
-#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results_<family>.png
+#   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results_<family>.png,
+#                exp/index.html (the results page: tables, plots, the examples kept by stage 5)
 #
 # Every stage can be rerun: finished work is kept (data/.done, model.pt,
 # metrics.json), interrupted training resumes from its last checkpoint.
@@ -37,6 +38,8 @@ train_args=""          # config overrides for every training, e.g. "trainer.seed
 data_args=""           # options passed to local/data.sh
 eval_args=""           # options passed to 'aecomp evaluate', e.g. "--batch_size 64"
 eval_config=conf/eval.yaml  # evaluation grid (conditions x levels, seed); another one adds its sets to data/eval
+keep_examples=3        # stage 5 keeps the first N test utterances of the --example_sets as clips for the results page
+example_sets="seen_0dB unseen_0dB mp3_32kbps"  # set names (shell patterns) whose examples are kept (absent ones: none)
 sample_rate=16000      # sample rate of every data set
 datadir=data           # where data directories go
 expdir=exp             # where systems and results go
@@ -199,9 +202,14 @@ fi
 
 if run_stage 5; then
   jobs="$expdir/log/${run_prefix}eval.jobs"; : > "$jobs"
+  example_opts=""; read -ra example_pats <<< "$example_sets"  # read: patterns are not globbed here
+  if [ "$keep_examples" -gt 0 ] && [ ${#example_pats[@]} -gt 0 ]; then
+    example_opts=" --keep_examples $keep_examples --example_sets $(quote_args "${example_pats[@]}")"
+  fi
   for system in $systems; do
     for seed in $seeds; do
-      echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/* $eval_args" >> "$jobs"
+      echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*$example_opts" \
+        "$eval_args" >> "$jobs"
     done
   done
   n=$(wc -l < "$jobs")
@@ -213,7 +221,7 @@ if run_stage 5; then
 fi
 
 if run_stage 6; then
-  log "report -> $results, $expdir/results.csv, $expdir/results_<family>.png"
+  log "report -> $results, $expdir/results.csv, $expdir/results_<family>.png, $expdir/index.html"
   aecomp report --exp_dir "$expdir" --out "$results" --title "$title" --systems "$systems" \
     --data_dir "$datadir" --command "$full_command"
 fi

@@ -13,7 +13,7 @@ from conftest import ROOT, eval_grid
 RECIPE = ROOT / "egs" / "librispeech" / "asr1"
 pytestmark = pytest.mark.slow  # the whole recipe: deselect with -m "not slow"
 
-SYSTEMS = ["clean", "noisy", "cascade", "joint", "iterative", "cascade_ssl"]
+SYSTEMS = ["clean", "noisy", "cascade", "cascade_rnnoise", "joint", "iterative", "cascade_ssl"]
 CLEAN_WER_MAX = 0.9  # WER of the clean system on clean test
 
 

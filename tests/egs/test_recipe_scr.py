@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, eval_grid
 
 RECIPE = ROOT / "egs" / "speech_commands" / "scr1"
-SYSTEMS = ["clean", "noisy", "dsp", "cascade", "joint", "iterative"]
+SYSTEMS = ["clean", "noisy", "dsp", "cascade", "cascade_rnnoise", "joint", "iterative"]
 CLEAN_ACC_MIN = 0.25  # accuracy of the clean system on clean test: 2.5x chance (0.1)
 
 
@@ -47,8 +47,9 @@ def test_every_stage_produces_its_outputs(recipe_run):
         assert len(list((model / "eval").glob("*/metrics.json"))) == len(sets)
         assert (model / "eval" / "seen_0dB" / "hyp.txt").read_text().count("\n") == 20
     waves = [(tmp / "exp" / "log" / f"train.wave{w}.jobs").read_text() for w in (1, 2, 3)]
-    assert [len(w.splitlines()) for w in waves] == [2, 2, 2]  # clean noisy | dsp cascade | joint iterative
-    assert "train_cascade.yaml" in waves[1] and "train_iterative.yaml" in waves[2]
+    assert [len(w.splitlines()) for w in waves] == [2, 3, 2]  # clean noisy | dsp cascade cascade_rnnoise | joint iterative
+    assert "train_cascade.yaml" in waves[1] and "train_cascade_rnnoise.yaml" in waves[1]
+    assert "train_iterative.yaml" in waves[2]
     assert (tmp / "exp" / "log" / "train.wave1.1.log").read_text().startswith("# run_line.sh")
     log = (tmp / "exp" / "log" / "train.wave3.2.log").read_text()
     assert f"frontend starts from {tmp}/exp/cascade/seed1/model.pt" in log
@@ -76,6 +77,29 @@ def test_results_table_csv_and_plot(recipe_run):
     assert "cd egs/speech_commands/scr1 && ./run.sh --conf_dir conf/debug" in md
     assert (tmp / "exp" / "results_noise.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "![acc against SNR, noise](exp/results_noise.png)" in md
+    # the off-the-shelf enhancer beside the trained front-ends in every signal table, PESQ and STOI included
+    for section in ("SI-SNR improvement of the front-end", "PESQ of the front-end", "STOI of the front-end"):
+        table = md.split(section, 1)[1].split("\n## ", 1)[0]
+        for system in ("cascade_rnnoise", "cascade", "dsp", "iterative"):
+            assert f"| {system} |" in table, (section, system)
+
+
+@pytest.mark.slow
+def test_results_page_in_a_browser(recipe_run, tmp_path):
+    """exp/index.html of the run: Chromium loads it from disk, every image and clip exists and decodes, it renders;
+    the examples of stage 5 are there for every system with a front-end, at 0 dB in seen and unseen noise."""
+    from browser import check_page
+
+    tmp, _ = recipe_run
+    page = tmp / "exp" / "index.html"
+    counts = check_page(page, tmp_path)
+    text = page.read_text()
+    for set_name in ("seen_0dB", "unseen_0dB"):
+        block = text.split(f'id="ex-{set_name}"', 1)[1].split("<h3", 1)[0]
+        assert block.count('<div class="utt">') == 3  # the template's --keep_examples
+        for system in ("dsp", "cascade", "cascade_rnnoise", "joint", "iterative"):
+            assert block.count(f"<figcaption>{system} <span>") == 3, (set_name, system)
+    assert counts["audio"] == 2 * 3 * 7 and counts["img"] == counts["audio"] + 1  # clean, noisy, 5 systems; the plot
 
 
 @pytest.mark.slow

@@ -13,6 +13,6 @@ set -euo pipefail
 export AECOMP_RUN_COMMAND="cd egs/speech_commands/scr1 && $(quote_args ./run.sh "$@")"
 
 exec ../../TEMPLATE/aecomp.sh \
-  --systems "clean noisy dsp cascade joint iterative" \
+  --systems "clean noisy dsp cascade cascade_rnnoise joint iterative" \
   --title "Speech command recognition: accuracy across SNRs" \
   "$@"
