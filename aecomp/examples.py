@@ -6,9 +6,8 @@ in ``<eval>/<set>/examples/``:
 
 - ``<utt>.<role>.ogg``: the clip, Ogg Opus at :data:`CLIP_KBPS` kbit/s (through
   :class:`aecomp.corruptions.codec.Codec`; about 3 kB per second; Chromium, Firefox and Safari play it);
-- ``<utt>.<role>.png``: its log-magnitude spectrogram (a palette PNG of at most
-  :data:`IMAGE_SIZE`, low frequencies at the bottom, every role of an utterance on the same dB scale:
-  that of the noisy input);
+- ``<utt>.<role>.png``: its log-magnitude spectrogram (a palette PNG of :data:`IMAGE_SIZE`, low
+  frequencies at the bottom, every role of an utterance on the same dB scale: that of the noisy input);
 - ``examples.json``: the set, its condition and level, and per utterance its reference text, the
   system's decoding and the files of each role.
 
@@ -30,7 +29,7 @@ from aecomp.fs import atomic_dir
 
 #: Opus bitrate of a kept clip (kbit/s): speech stays intelligible and artefacts of the systems audible
 CLIP_KBPS = 24
-#: the largest spectrogram image, (width, height) in pixels
+#: the size of a spectrogram image, (width, height) in pixels
 IMAGE_SIZE = (320, 120)
 #: dB range shown below the loudest bin of the noisy input
 DB_RANGE = 80.0
@@ -115,7 +114,6 @@ def spectrogram_png(wav: np.ndarray, sample_rate: int, path: Path, top_db: float
 
     level = np.clip((spectrogram_db(wav, sample_rate) - (top_db - DB_RANGE)) / DB_RANGE, 0.0, 1.0)[::-1]
     rgb = (colormaps["magma"](level)[..., :3] * 255).astype(np.uint8)
-    image = Image.fromarray(rgb)
-    width = min(IMAGE_SIZE[0], image.width)
-    image = image.resize((width, IMAGE_SIZE[1]), Image.Resampling.BILINEAR)
+    # one size for every clip: short ones stretched in time, so the page's cards line up
+    image = Image.fromarray(rgb).resize(IMAGE_SIZE, Image.Resampling.BILINEAR)
     image.quantize(64).save(path, optimize=True)

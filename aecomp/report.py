@@ -47,8 +47,8 @@ HARDER_AS_LEVEL_GROWS = ("reverb",)
 #: metrics of the signal, reported when the sets have references (higher is better)
 SIGNAL_METRICS = ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi")
 _FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "reverb", "codec", "chain")
-#: the row of the unprocessed input in the front-ends' PESQ and STOI tables (%s: a system without front-end)
-INPUT_ROW = "noisy input (%s)"
+#: the row of the unprocessed input in the front-ends' PESQ and STOI tables (the values of a system without front-end)
+INPUT_ROW = "noisy input (no front-end)"
 #: signal metrics of the systems with a front-end, one section each where present: (metric, title, digits)
 FRONTEND_TABLES = (("si_snri", "SI-SNR improvement of the front-end (dB)", 2),
                    ("pesq", "PESQ of the front-end's output (MOS-LQO, 1 to 4.6)", 2),
@@ -216,7 +216,7 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
         shown = with_frontend
         plain = [s for s in systems if s in without_frontend(rows)]
         if plain and name != "si_snri":  # the input's own value (an SI-SNR improvement is 0 by construction)
-            shown = [INPUT_ROW % plain[0]] + with_frontend
+            shown = [INPUT_ROW] + with_frontend
             si.update({(shown[0], c, lv): v for (s, c, lv), v in list(si.items()) if s == plain[0]})
         for family in families:
             for cond in grid[family]:

@@ -191,13 +191,14 @@ def _set_title(meta: dict) -> str:
 
 
 def examples_html(exp_dir: Path, systems: Sequence[str], frontends: Dict[str, str], place: Callable[[Path], str],
-                  budget: Budget) -> str:
+                  budget: Budget, prefix: str = "") -> str:
     """The listening examples: per set, per utterance a card for the clean reference(s), the noisy input and
-    each system's output (systems without a front-end hear the input: their decodings are listed)."""
+    each system's output (systems without a front-end hear the input: their decodings are listed).
+    ``prefix`` starts every ``id`` (several recipes on one page)."""
     found = collect_examples(exp_dir, systems)
     if not found:
         return ""
-    out = ['<h2 id="examples">Listen: examples</h2>',
+    out = [f'<h2 id="{prefix}examples">Listen: examples</h2>',
            "<p>The first test utterances of each set below, as Ogg Opus clips (evaluation keeps them: "
            "<code>--keep_examples</code>), each with its spectrogram (one dB scale per utterance, that of the "
            "noisy input). Systems without a front-end hear the noisy input; what each system decoded is given "
@@ -205,7 +206,7 @@ def examples_html(exp_dir: Path, systems: Sequence[str], frontends: Dict[str, st
     for set_name in sorted(found, key=lambda s: _set_order(next(iter(found[s].values())))):
         by_system = found[set_name]
         first = next(iter(by_system.values()))
-        out.append(f'<h3 id="ex-{esc(set_name)}">{esc(_set_title(first))} <small>({esc(set_name)})</small></h3>')
+        out.append(f'<h3 id="{prefix}ex-{esc(set_name)}">{esc(_set_title(first))} <small>({esc(set_name)})</small></h3>')
         for i, ex in enumerate(first["examples"]):
             cards, files = [], []
             for role, item in ex["files"].items():
@@ -259,8 +260,8 @@ def _set_order(meta: dict):
 # -- pages ---------------------------------------------------------------------------------------------------
 
 def recipe_section(exp_dir: Path, results_md: Path, place: Callable[[Path], str], budget: Budget,
-                   systems: Optional[Sequence[str]] = None, shift: int = 0) -> str:
-    """The HTML of one recipe: what produced it, RESULTS.md rendered, the examples."""
+                   systems: Optional[Sequence[str]] = None, shift: int = 0, prefix: str = "") -> str:
+    """The HTML of one recipe: what produced it, RESULTS.md rendered, the examples (``prefix``: of their ids)."""
     rows = report.collect(exp_dir)
     systems = report._present(rows, systems)
     frontends = {r["system"]: r["frontend"] for r in rows}
@@ -277,8 +278,10 @@ def recipe_section(exp_dir: Path, results_md: Path, place: Callable[[Path], str]
 
     body = render_markdown(results_md.read_text(), place_md, shift)
     heading = re.match(r"\s*<h\d>.*?</h\d>", body, re.S)  # the title first, then the facts
-    parts = ([heading.group(0)] if heading else []) + parts + [body[heading.end():] if heading else body]
-    parts.append(examples_html(exp_dir, systems, frontends, place, budget))
+    examples = examples_html(exp_dir, systems, frontends, place, budget, prefix)
+    if examples:
+        parts.append(f'<p>Below the tables and plots: <a href="#{prefix}examples">listen to examples</a>.</p>')
+    parts = ([heading.group(0)] if heading else []) + parts + [body[heading.end():] if heading else body, examples]
     return "\n".join(p for p in parts if p)
 
 
@@ -311,7 +314,7 @@ def write_recipe_page(exp_dir: Path, results_md: Path, title: str, systems: Opti
 
     body = recipe_section(exp_dir, Path(results_md), place, budget, systems)
     text = page(title, body, "<!--size-->")
-    total = PAGE_BUDGET - budget.left + len(text.encode())
+    total = sum(p.stat().st_size for p in budget.seen) + len(text.encode())
     atomic_write_text(out, text.replace("<!--size-->", esc(_size_note(budget, total, PAGE_BUDGET))))
     atomic_write_text(exp_dir / INDEX_JSON, json.dumps({"title": title, "systems": list(systems or []),
                                                         "results": os.path.relpath(Path(results_md).resolve(),
@@ -377,10 +380,9 @@ def write_summary_page(recipes: Sequence[tuple], out_dir: Path, title: str = "ae
                 shutil.copyfile(path, dest)
             return dest.relative_to(out_dir).as_posix()
 
-        body = recipe_section(exp_dir, exp_dir / info["results"], place, budget, info.get("systems"), shift=1)
         anchor = re.sub(r"[^A-Za-z0-9_-]", "-", name)
-        sections.append(f'<section id="{esc(anchor)}"><h2>{esc(info["title"])} <small>({esc(name)})</small></h2>'
-                        f"{body}</section>")
+        body = recipe_section(exp_dir, exp_dir / info["results"], place, budget, info.get("systems"), 1, f"{anchor}-")
+        sections.append(f'<section id="{esc(anchor)}">{body}</section>')  # its title: RESULTS.md's, one level down
         toc.append(f'<li><a href="#{esc(anchor)}">{esc(info["title"])}</a> ({esc(name)})</li>')
         budgets.append(budget)
         exps.append((name, exp_dir))
@@ -391,8 +393,8 @@ def write_summary_page(recipes: Sequence[tuple], out_dir: Path, title: str = "ae
     head.append("<nav><ul>" + "".join(toc) + "</ul></nav>")
     text = page(title, "\n".join(head + sections), "<!--size-->")
     limit = PAGE_BUDGET * max(1, len(budgets))
-    total = sum(PAGE_BUDGET - b.left for b in budgets) + len(text.encode())
     merged = Budget(0, set().union(*(b.seen for b in budgets)) if budgets else set(), sum(b.dropped for b in budgets))
+    total = sum(p.stat().st_size for p in merged.seen) + len(text.encode())
     atomic_write_text(out, text.replace("<!--size-->", esc(_size_note(merged, total, limit))))
     log.info("summary page: %s (%.2f MiB with its files; budget %.0f MiB)", out, total / 2 ** 20, limit / 2 ** 20)
     return out
