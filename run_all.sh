@@ -45,24 +45,27 @@ say_expected() {  # say_expected SECONDS SOURCE
 }
 # progress RECIPE: copy run.sh's output, with a progress line whenever a stage starts and ends
 progress() {
-  local recipe=$1 stage="" t_stage=$SECONDS t0=$SECONDS line n
+  local recipe=$1 stage="" t_stage=$SECONDS t0=$SECONDS line n kept=false
   finish() {
-    local took=$((SECONDS - t_stage)) e
+    local took=$((SECONDS - t_stage)) e note=""
     e=$(expected "$recipe" "$stage")
-    echo "[run_all] $recipe $(stage_label "$stage") done in $(mmss $took);" \
+    # a stage that kept finished work (a rerun) took less than it would: its time is not a record
+    $kept && note=" (kept finished work: not recorded)"
+    echo "[run_all] $recipe $(stage_label "$stage") done in $(mmss $took)$note;" \
       "$(say_expected "${e%%$'\t'*}" "${e#*$'\t'}"); recipe at $(mmss $((SECONDS - t0))), all at $(mmss $((SECONDS - start)))"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$recipe" "$stage" "$took" "$options" "$(date '+%F')" "$commit" >> "$times.run"
+    $kept || printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$recipe" "$stage" "$took" "$options" "$(date '+%F')" "$commit" >> "$times.run"
   }
   while IFS= read -r line; do
     printf '%s\n' "$line"
     if [[ $line =~ \(aecomp\.sh\ stage\ ([0-9][0-9-]*)\) ]] && [ "${BASH_REMATCH[1]}" != "$stage" ]; then
       n=${BASH_REMATCH[1]}
       [ -z "$stage" ] || finish
-      stage=$n; t_stage=$SECONDS
+      stage=$n; t_stage=$SECONDS; kept=false
       e=$(expected "$recipe" "$stage")
       echo "[run_all] $recipe $(stage_label "$stage") started at $(mmss $((SECONDS - t0)));" \
         "$(say_expected "${e%%$'\t'*}" "${e#*$'\t'}")"
     fi
+    [[ $line =~ already\ (prepared|trained|scored)|exists\;\ kept|every\ system\ is\ trained ]] && kept=true
   done
   [ -z "$stage" ] || finish
 }

@@ -278,7 +278,7 @@ def plot(rows: List[dict], path: Path, title: str, family: str, systems: Optiona
                         ax.errorbar([x], [point[0]], yerr=[point[1]], marker="s", capsize=3, color=line[0].get_color())
             ax.set_xticks(xs, [f"{lv:g}" for lv in levels] + refs)
             ax.set_xlabel(f"{LEVEL_NAMES.get(family, 'level')} ({info['unit']})")
-            ax.set_title(f"{cond} {family}")
+            ax.set_title(_title(cond, family))
             ax.grid(alpha=0.3)
         axes[i][0].set_ylabel(metric)
     axes[0][-1].legend(fontsize=8)

@@ -54,7 +54,7 @@ img { max-width: 100%; height: auto; }
 .facts { background: var(--card); border-left: 4px solid #0b5cad; padding: .5rem 1rem; }
 .facts dt { font-weight: 600; } .facts dd { margin: 0 0 .4rem 0; }
 .utt { margin: 1rem 0 1.5rem; } .utt p { margin: .2rem 0; color: var(--muted); }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: .75rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .6rem; }
 figure { margin: 0; padding: .5rem; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
 figcaption { font-weight: 600; font-size: .9rem; } figcaption span { font-weight: 400; color: var(--muted); }
 figure img { display: block; width: 100%; image-rendering: auto; margin: .3rem 0; }

@@ -194,6 +194,7 @@ if run_stage 4; then
     log "training wave $wave: $ready(seeds $seeds) -> $expdir/<system>/${run_prefix}seed<k>/, logs $expdir/log/${run_prefix}train.wave$wave.*.log"
     ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/${run_prefix}train.wave$wave.JOB.log" \
       run_line.sh "$jobs" JOB
+    [ "${#untrained[@]}" -eq "$n" ] || log "training wave $wave: $((n - ${#untrained[@]})) of $n run(s) already trained: kept"
     for d in "${untrained[@]}"; do
       record_stage 4 "$d" --conf_dir "$conf_dir" --train_args "$train_args" --ngpu "$ngpu" --seeds "$seeds"
     done
@@ -215,6 +216,8 @@ if run_stage 5; then
   n=$(wc -l < "$jobs")
   log "evaluating $n system(s) on $(ls -d "$datadir"/eval/* | wc -l) sets -> $expdir/<system>/${run_prefix}seed<k>/eval/"
   ${decode_cmd} --max_jobs_run "$nj" JOB=1:"$n" "$expdir/log/${run_prefix}eval.JOB.log" run_line.sh "$jobs" JOB
+  kept=$(cat "$expdir/log/${run_prefix}eval."*.log | grep -c "already scored" || true)
+  [ "$kept" -eq 0 ] || log "evaluation: $kept set score(s) kept (already scored with the current models)"
   for system in $systems; do
     for seed in $seeds; do record_stage 5 "$expdir/$system/${run_prefix}seed$seed/eval" --eval_args "$eval_args"; done
   done
