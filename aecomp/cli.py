@@ -21,6 +21,7 @@ COMMANDS = {
     "validate": ("validate", "check data dirs and the audio they name; report every problem"),
     "make-evalsets": ("make_evalsets", "write the evaluation grid (conf/eval.yaml) of a recipe"),
     "train": ("train", "train a system (front-end + downstream) with a paradigm from a YAML config"),
+    "pretrain-upstream": ("pretrain_upstream", "pre-train the tiny HuBERT-style SSL upstream (s3prl format) on a data dir"),
     "evaluate": ("evaluate", "score a trained system on evaluation sets"),
     "report": ("report", "gather scores into RESULTS.md, exp/results.csv and a plot"),
     "summary": ("summary", "one results page (index.html) and summary table for several recipes"),

@@ -150,6 +150,8 @@ def test_environment_variables_in_configs(tmp_path, monkeypatch):
 def test_every_shipped_config_builds(path, tiny_upstream, monkeypatch, tmp_path):
     """Every training config of every recipe resolves and builds its system (a dry run)."""
     monkeypatch.setenv("SSL_UPSTREAM", str(tiny_upstream))
+    monkeypatch.setenv("SSL_UPSTREAM_NAME", "wavlm_local")  # the pre-trained tiny HuBERT is tested in tests/downstream
+    monkeypatch.setenv("SSL_UPSTREAM_RANDOM", str(tiny_upstream))
     cfg = load_config(path)
     texts = ["THE RED CAT SEES A DOG", "A BIG BIRD HELPS THE MAN", "THE SMALL CAR"] * 10
     cfg.init.clear()  # a dry run: the systems it would start from do not exist

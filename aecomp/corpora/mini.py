@@ -20,9 +20,9 @@ holding its fingerprint (size, seed, format version):
 - ``noise/{train,test}/<type>_<k>.wav``: the noise bank;
 - ``rirs/{train,test}/*.wav``: simulated room impulse responses (:mod:`aecomp.corpora.rirs`), the test
   ones at the RT60 levels of the recipes' ``reverb`` condition (:data:`REVERB_LEVELS`);
-- ``upstream/tiny_wavlm.pt``: a tiny, randomly initialised WavLM in s3prl's
-  checkpoint format, the SSL upstream of the mini recipes (see
-  :mod:`aecomp.losses.tiny_upstream`).
+- ``upstream/{tiny_hubert,tiny_wavlm}.pt``: the SSL upstreams of the mini recipes in s3prl's
+  checkpoint format, a tiny HuBERT pre-trained on the training speech and a tiny, randomly
+  initialised WavLM (see :mod:`aecomp.corpora.mini_upstream`).
 
 Same seed and size, same bytes: building twice gives identical files.
 """
@@ -46,6 +46,7 @@ from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, t
 from aecomp.corpora import synthetic_noise
 from aecomp.corpora.base import Corpus
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
+from aecomp.corpora.mini_upstream import build_upstream
 from aecomp.corpora.rirs import simulate_rirs, write_rir_bank
 from aecomp.fs import atomic_dir, atomic_write_text
 from aecomp.registry import register
@@ -53,6 +54,8 @@ from aecomp.registry import register
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3
+#: parts changed since FORMAT_VERSION (rebuilt alone; the others are kept)
+PART_VERSIONS = {"upstream": {"part_version": 2}}  # 2: + the pre-trained tiny HuBERT
 SAMPLE_RATE = 16000
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
@@ -150,10 +153,10 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
-                "noise": _build_noise, "rirs": _build_rirs, "upstream": _build_upstream}
+                "noise": _build_noise, "rirs": _build_rirs, "upstream": build_upstream}
     for part in parts:
-        fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
-                                 sort_keys=True)
+        fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION,
+                                  **PART_VERSIONS.get(part, {})}, sort_keys=True)
         done = root / part / ".done"
         if done.is_file() and done.read_text() == fingerprint:
             log.info("mini corpus: %s already built in %s", part, root / part)
@@ -339,13 +342,6 @@ def _build_rirs(out: Path, size_name: str, seed: int, nj: int) -> None:
         f"train/: RT60 {RIRS_TRAIN_RT60[0]:g}-{RIRS_TRAIN_RT60[1]:g} s; test/: other rooms at RT60 "
         f"{', '.join(f'{v:g}' for v in REVERB_LEVELS)} s (the reverb evaluation levels).\n"))
     log.info("mini corpus: wrote %d + %d room impulse responses", size["rirs_train"], size["rirs_test"])
-
-
-def _build_upstream(out: Path, size_name: str, seed: int, nj: int) -> None:
-    from aecomp.losses.tiny_upstream import build_tiny_wavlm
-
-    build_tiny_wavlm(out / "tiny_wavlm.pt", seed=seed)
-    log.info("mini corpus: wrote a tiny WavLM upstream (random init) to %s", out / "tiny_wavlm.pt")
 
 
 def _take_variation(rng: np.random.Generator, pitch: float, rate: float) -> tuple:

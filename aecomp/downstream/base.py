@@ -81,6 +81,12 @@ class Downstream(PrimaryMetric, nn.Module):
     def summarize(counts: Dict[str, float]) -> Dict[str, float]:  # pragma: no cover
         raise NotImplementedError
 
+    def valid_counts(self, wav: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor,
+                     target_lengths: torch.Tensor) -> Dict[str, float]:
+        """Additive validation counts besides the loss and the decoding's :meth:`score` (a pre-training
+        task's masked-prediction hits, say); :meth:`summarize` turns them into metrics. Default: none."""
+        return {}
+
     def unknown_references(self, texts: Sequence[str]) -> List[str]:
         """Reference values the model cannot produce (a classifier's labels never seen in training)."""
         return []

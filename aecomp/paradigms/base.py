@@ -206,6 +206,7 @@ class Paradigm(PrimaryMetric, nn.Module):
         sig = self.signal_loss(enhanced, batch.clean, batch.noisy, batch.lengths, batch.keys)
         counts = {"n": float(len(batch)), "task_loss": float(task.sum()), "signal_loss": float(sig.sum())}
         counts.update(batch_signal_counts(batch, enhanced))
+        counts.update(self.downstream.valid_counts(x, batch.lengths, batch.targets, batch.target_lengths))
         if self.downstream.decodes:
             counts.update(self.downstream.score(self.downstream.decode(x, batch.lengths), batch.texts))
         return counts

@@ -95,6 +95,7 @@ done
 mkdir -p "$expdir/log"
 
 # Stage 0, before whichever stage runs first: config mistakes fail in seconds, not after data preparation.
+ssl_later=()  # configs naming the mini corpus's SSL upstream, which stage 1 pre-trains: checked after it
 if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
   current=0; configs=(); to_check=""
   for s in $systems; do  # systems still to train (a trained one keeps its config.yaml)
@@ -105,13 +106,13 @@ if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
   if [ -z "$to_check" ]; then
     log "every system is trained: no config to check"
   else
-    if grep -q 'SSL_UPSTREAM' "${configs[@]}" && [ ! -f "${SSL_UPSTREAM:-}" ] \
-        && [ "${SSL_UPSTREAM:-}" = "${AECOMP_MINI:-}/upstream/tiny_wavlm.pt" ]; then
-      log "building the tiny SSL upstream the configs name ($SSL_UPSTREAM; stage 1 would build it)"
-      aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
+    if [ "$stage" -le 1 ] && [ ! -f "${SSL_UPSTREAM:-}" ] && [[ "${SSL_UPSTREAM:-}" == "${AECOMP_MINI:-}/upstream/"* ]]; then
+      rest=(); for c in "${configs[@]}"; do
+        if grep -q 'SSL_UPSTREAM' "$c"; then ssl_later+=("$c"); else rest+=("$c"); fi
+      done; configs=(${rest[@]+"${rest[@]}"})
     fi
     log "checking the configs of: $to_check(build each system, one dummy batch; --check_config false skips)"
-    aecomp check-config --override "$train_args" "${configs[@]}"
+    [ ${#configs[@]} -eq 0 ] || aecomp check-config --override "$train_args" "${configs[@]}"
   fi
 fi
 
@@ -131,6 +132,15 @@ if run_stage 1; then
     echo "$data_cmd" > "$datadir/.done"
     record_stage 1 "$datadir" --data_args "$data_args" ${fold_opt:+--folds "$folds"} --sample_rate "$sample_rate"
   fi
+fi
+if [ ${#ssl_later[@]} -gt 0 ]; then
+  current=0
+  if [ ! -f "$SSL_UPSTREAM" ]; then  # data prepared before the mini corpus had it: build (pre-train) it now
+    log "building the mini corpus's SSL upstreams ($SSL_UPSTREAM; a few minutes)"
+    aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
+  fi
+  log "checking the configs that name the SSL upstream: ${ssl_later[*]}"
+  aecomp check-config --override "$train_args" "${ssl_later[@]}"
 fi
 
 if [ "$folds" -gt 0 ] && [ "$stage" -le 5 ] && [ "$stop_stage" -ge 2 ]; then
