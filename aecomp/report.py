@@ -434,6 +434,12 @@ def _upstream_text(conf: dict) -> str:
     # checkpoints of the tiny WavLM written before it carried "pretrained" are known by their config
     if isinstance(state, dict) and (state.get("pretrained") is False or state.get("cfg") == TINY_WAVLM):
         return f"{name}: randomly initialised, not pre-trained"
+    info = state.get("aecomp") if isinstance(state, dict) and state.get("pretrained") is True else None
+    if isinstance(info, dict):  # pre-trained here (aecomp pretrain-upstream)
+        acc = info.get("valid_masked_acc")
+        return (f"{name}: pre-trained here (masked prediction of {info.get('targets')} k-means targets, "
+                f"{info.get('epochs')} epochs" + (f", dev masked-prediction accuracy {acc:.2f}" if acc is not None else "")
+                + ")")
     return name
 
 

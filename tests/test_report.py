@@ -149,9 +149,11 @@ def test_random_upstream_is_marked_from_its_checkpoint(tmp_path):
     state.pop("pretrained", None)
     state["cfg"] = {**state["cfg"], "encoder_layers": 3}  # another model: nothing says it is random
     torch.save(state, trained_ckpt)
+    ours = tmp_path / "tiny_hubert.pt"  # what aecomp pretrain-upstream writes (only the report's keys)
+    torch.save({"pretrained": True, "aecomp": {"targets": "mfcc", "epochs": 12, "valid_masked_acc": 0.4}}, ours)
     exp = tmp_path / "exp"
     write_run(exp, "noisy")
-    for system, ckpt in (("ssl_a", random_ckpt), ("ssl_b", trained_ckpt)):
+    for system, ckpt in (("ssl_a", random_ckpt), ("ssl_b", trained_ckpt), ("ssl_c", ours)):
         write_run(exp, system, loss={"name": "ssl", "conf": {"upstream": "wavlm_local", "ckpt": str(ckpt)}})
     out = tmp_path / "RESULTS.md"
     run_cli("report", "--exp_dir", str(exp), "--out", str(out))
@@ -161,6 +163,8 @@ def test_random_upstream_is_marked_from_its_checkpoint(tmp_path):
             rows.setdefault(line.split(" | ")[0], line)
     assert rows["| ssl_a"].endswith(f"| tiny_wavlm (wavlm_local, {random_ckpt}): randomly initialised, not pre-trained |")
     assert rows["| ssl_b"].endswith(f"| wavlm_trained (wavlm_local, {trained_ckpt}) |")
+    assert rows["| ssl_c"].endswith(f"| tiny_hubert (wavlm_local, {ours}): pre-trained here (masked prediction of "
+                                    "mfcc k-means targets, 12 epochs, dev masked-prediction accuracy 0.40) |")
     assert rows["| noisy"].endswith("| – |")
     assert "**ssl_a: the SSL upstream is randomly initialised, not pre-trained**" in out.read_text()
 
