@@ -6,7 +6,7 @@
   speech), through the one trainer (:func:`aecomp.losses.tiny_upstream.pretrain_tiny_hubert`);
 - ``tiny_wavlm.pt``: a tiny, randomly initialised WavLM (``wavlm_local``), the baseline;
 - ``pretrain/``: how the pre-training went (``history.json`` per epoch with its time and the dev
-  masked-prediction accuracy, ``best.json``, ``train.log``, ``config.yaml``).
+  masked-prediction accuracy, ``best.json``, ``train.log``, ``config.yaml``, the targets' ``codebook.pt``).
 
 The pre-training works in ``<corpus>/.upstream_pretrain-<size>-<seed>/`` (kept until the part is
 done), so an interrupted build resumes its training where it stopped.
@@ -48,5 +48,6 @@ def build_upstream(out: Path, size_name: str, seed: int, nj: int) -> None:
     (out / "pretrain").mkdir()
     for name in ("history.json", "best.json", "train.log", "config.yaml"):
         shutil.copyfile(work / "iter1" / "model" / name, out / "pretrain" / name)
+    shutil.copyfile(work / "iter1" / "codebook.pt", out / "pretrain" / "codebook.pt")
     shutil.rmtree(work)
     log.info("mini corpus: wrote the pre-trained tiny HuBERT upstream to %s", out / "tiny_hubert.pt")
