@@ -108,7 +108,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "ssl_probe")
     parser.add_argument("--codebook", type=Path, default=None,
                         help="the pre-training's codebook (default: CORPUS/upstream/pretrain/codebook.pt)")
+    parser.add_argument("--plot_only", action="store_true", help="redraw probe.png from OUT/probe.json")
     args = parser.parse_args()
+    if args.plot_only:
+        done = json.loads((args.out / "probe.json").read_text())
+        _plot(done["probe_test_acc"], done["masked_prediction"], args.out / "probe.png")
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(1)
     t0 = time.time()
@@ -155,7 +160,7 @@ def _plot(results, masked, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [2, 1.2]})
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4.6), gridspec_kw={"width_ratios": [2, 1.2]})
     names = [n for n in results if len(results[n]) > 1]
     width = 0.8 / len(names)
     for i, name in enumerate(names):
@@ -167,16 +172,17 @@ def _plot(results, masked, path: Path) -> None:
     ax.set_xlabel("hidden state")
     ax.set_ylabel("linear-probe word accuracy (test speakers)")
     ax.set_ylim(0, 1)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3)
     ax.set_title("Linear probe of each layer: 10 words, mini Speech Commands")
     epochs = range(1, len(masked["dev_masked_acc_per_epoch"]) + 1)
     ax2.plot(epochs, masked["dev_masked_acc_per_epoch"], marker="o", label="pre-trained tiny HuBERT")
     ax2.axhline(masked["majority_cluster_share"], color="gray", ls=":", label="most frequent cluster")
     ax2.axhline(1 / masked["n_clusters"], color="k", ls="--", lw=1, label=f"1 / {masked['n_clusters']} clusters")
+    ax2.set_xticks(list(epochs))
     ax2.set_xlabel("pre-training epoch")
     ax2.set_ylabel("dev masked-prediction accuracy")
     ax2.set_ylim(0, 1)
-    ax2.legend(fontsize=7)
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17))
     ax2.set_title("Masked prediction (dev speakers)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
