@@ -227,7 +227,7 @@ class HubertPretrain(Downstream):
         if not Path(codebook).is_file():
             raise PretrainError(f"codebook {codebook} does not exist: fit it first (aecomp pretrain-upstream "
                                 "does, with the codebook's options)")
-        cb = torch.load(codebook, map_location="cpu", weights_only=False)
+        cb = torch.load(codebook, map_location="cpu", weights_only=True)
         self.model_cfg = {**TINY_HUBERT, **(model or {})}
         HubertConfig, HubertModel, HubertPretrainingConfig, merge = _hubert_classes()
         self.task_cfg = {"label_rate": self.model_cfg["label_rate"], "sample_rate": SAMPLE_RATE, "normalize": False}

@@ -110,7 +110,7 @@ def test_exported_checkpoint_loads_through_the_ssl_loss_with_gradients(pretraine
 def test_second_iteration_clusters_the_first_models_layer(mini_data, tmp_path):
     ckpt = pretrain_tiny_hubert(mini_data / "train", mini_data / "dev", tmp_path, n_clusters=10, iterations=2,
                                 layer=1, overrides=FAST)
-    cb = torch.load(tmp_path / "iter2" / "codebook.pt", weights_only=False)
+    cb = torch.load(tmp_path / "iter2" / "codebook.pt", weights_only=True)
     assert cb["features"] == {"layer": 1} and cb["centroids"].shape == (10, 48)  # the transformer width
     assert torch.load(ckpt, weights_only=True)["aecomp"]["targets"] == "layer 1 of iteration 1"
 
