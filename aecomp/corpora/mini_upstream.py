@@ -8,6 +8,9 @@
 - ``pretrain/``: how the pre-training went (``history.json`` per epoch with its time and the dev
   masked-prediction accuracy, ``best.json``, ``train.log``, ``config.yaml``, the targets' ``codebook.pt``).
 
+The checkpoints are the same bytes for the same size and seed (on CPU, with the same number of
+torch threads); the logs under ``pretrain/`` hold times, which differ between builds.
+
 The pre-training works in ``<corpus>/.upstream_pretrain-<size>-<seed>/`` (kept until the part is
 done), so an interrupted build resumes its training where it stopped.
 """
