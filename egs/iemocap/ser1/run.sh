@@ -13,7 +13,7 @@ export AECOMP_RUN_COMMAND="cd egs/iemocap/ser1 && $(quote_args ./run.sh "$@")"
 
 # PESQ and STOI only at 0 dB (tens of ms per utterance, for every system and set)
 exec ../../TEMPLATE/aecomp.sh \
-  --systems "clean noisy cascade joint iterative" \
+  --systems "clean noisy cascade joint iterative trnet trnet_no_low trnet_no_high trnet_no_blend trnet_no_film cascade_ssl" \
   --title "Speech emotion recognition: UA / WA across SNRs" \
   --example_sets "matched_0dB unmatched_0dB" \
   --eval_args "--pesq_stoi false --pesq_stoi_sets matched_0dB unmatched_0dB" \
