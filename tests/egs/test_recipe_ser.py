@@ -14,7 +14,7 @@ from conftest import ROOT
 RECIPE = ROOT / "egs" / "iemocap" / "ser1"
 # joint and iterative run as in the Speech Commands test; the trnet ablations are options (built in
 # tests/test_config.py and tests/paradigms/test_trnet.py)
-SYSTEMS = ["clean", "noisy", "cascade", "trnet", "cascade_ssl"]
+SYSTEMS = ["clean", "noisy", "cascade", "trnet", "cascade_ssl"]  # cascade_ssl: not a default, built here
 SETS = ["clean", "matched_0dB", "unmatched_0dB"]
 
 
