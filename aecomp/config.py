@@ -13,7 +13,9 @@ Layout of an experiment YAML (every section optional except the plugins)::
 
 A config may start from another one: ``base: common.yaml`` (a path relative to the
 config's folder; a base may have its own base) gives every key the config does not
-write itself; mappings merge key by key, lists and scalars replace. A key written
+write itself; mappings merge key by key, lists and scalars replace (a plugin section naming another
+plugin than its base's and writing its own ``conf``, e.g. ``downstream: {name: ssl_er, conf: ...}``,
+replaces it whole). A key written
 twice in one mapping is an error (YAML would let the second win silently).
 
 Overrides use dotted keys and YAML values: ``trainer.seed=2 data.batch_size=8
@@ -325,10 +327,14 @@ def read_config_file(path: str | Path, _children: Tuple[Path, ...] = ()) -> Tupl
 def _merge_into(base: Dict[str, Any], over: Mapping[str, Any], lines: Dict[Tuple[str, ...], Any],
                 prefix: Tuple[str, ...]) -> None:
     """Deep-merge ``over`` into ``base`` (mappings merge, anything else replaces); a replaced
-    key's inherited sub-keys leave ``lines``."""
+    key's inherited sub-keys leave ``lines``. A plugin mapping naming another plugin than the base's, with a
+    ``conf`` of its own, replaces the base's whole (the base's ``conf`` was written for the other plugin);
+    without ``conf`` it merges (``paradigm: {name: clean}`` keeps the base's ``epochs``)."""
     for key, value in over.items():
         keys = (*prefix, str(key))
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        other_plugin = isinstance(value, dict) and isinstance(base.get(key), dict) and "conf" in value \
+            and "name" in value and value["name"] != base[key].get("name", value["name"])
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and not other_plugin:
             _merge_into(base[key], value, lines, keys)
             continue
         for k in [k for k in lines if k[:len(keys)] == keys]:

@@ -158,9 +158,10 @@ def write_csv(rows: List[dict], exp_dir: Path) -> Tuple[Path, Path]:
 
 def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", notes: str = "",
                    systems: Optional[Sequence[str]] = None, plots: Optional[Dict[str, str]] = None,
-                   provenance: str = "") -> Path:
-    """RESULTS.md: the command, ``provenance`` (see :func:`describe_provenance`), ``notes``, the tables, and
-    the plots (family -> file name, e.g. from :func:`plot`)."""
+                   provenance: str = "", appendix: str = "") -> Path:
+    """RESULTS.md: the command, ``provenance`` (see :func:`describe_provenance`), ``notes``, the tables,
+    the plots (family -> file name, e.g. from :func:`plot`) and ``appendix`` (markdown, e.g. confusion
+    matrices) at the end."""
     metrics = declared_metrics(rows)
     names = " / ".join(m for m, _ in metrics)
     aggs = {m: aggregate(rows, m) for m, _ in metrics}
@@ -225,6 +226,8 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
                     out.write(f"{_title(cond, family)}:\n\n")
                     table([(cond, lv) for lv in levels], [f"{lv:g} {grid[family][cond]['unit']}" for lv in levels],
                           {name: si}, digits, shown)
+    if appendix:
+        out.write(appendix.strip() + "\n")
     atomic_write_text(path, out.getvalue())
     return path
 

@@ -175,6 +175,19 @@ def test_base_config_is_merged_under_the_system(tmp_path):
     assert "base" not in dumped and "momentum: 0.9" in dumped and "grad_clip: 2.0" in dumped
 
 
+def test_a_section_naming_another_plugin_replaces_the_base_section(tmp_path):
+    """The base's conf belongs to its plugin: a config that names another plugin with a conf gets none of it."""
+    (tmp_path / "common.yaml").write_text(BASE)
+    path = write(tmp_path, "base: common.yaml\ndownstream:\n  name: ser_cnn\n  conf: {channels: [2]}\n"
+                           "paradigm: {name: noisy, conf: {epochs: 3}}\n")
+    cfg = load_config(path)
+    assert cfg.downstream == {"name": "ser_cnn", "conf": {"channels": [2]}}
+    assert cfg.where("downstream", "conf") == f"{path}:4 (downstream.conf)"
+    assert cfg.paradigm == {"name": "noisy", "conf": {"epochs": 3}}  # the same plugin: merged as before
+    path = write(tmp_path, "base: common.yaml\ndownstream: {name: ser_cnn}\n")  # no conf: merged
+    assert load_config(path).downstream == {"name": "ser_cnn", "conf": {"channels": [2, 2]}}
+
+
 def test_base_errors_name_the_file_that_wrote_the_key(tmp_path):
     (tmp_path / "common.yaml").write_text(BASE)
     path = write(tmp_path, "base: common.yaml\ntrainer:\n  sed: 2\n")

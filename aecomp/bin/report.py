@@ -1,5 +1,6 @@
 """Gather the scores of every system into RESULTS.md, exp/results.csv and a plot per condition family
-(exp/results_<family>.png: the metrics against the level), and the results page exp/index.html
+(exp/results_<family>.png: the metrics against the level; exp/confusion_<set>.png for classifiers that
+write confusion matrices, at clean and 0 dB), and the results page exp/index.html
 (RESULTS.md with the listening examples that evaluation kept; aecomp/report_html.py).
 
 Example:
@@ -48,7 +49,10 @@ def main(args) -> int:
     notes = "\n\n".join(n for n in (args.notes, report.describe_data(Path(args.data_dir)) if args.data_dir else "",
                                     report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
     provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
-    report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance)
+    from aecomp.report_confusion import confusion_figures
+
+    confusions = confusion_figures(exp, systems or sorted({r["system"] for r in rows}), out)  # classifiers by recall
+    report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance, confusions or "")
     from aecomp.report_html import write_recipe_page
 
     page = write_recipe_page(exp, out, args.title, systems)  # RESULTS.md as a page, with the kept examples

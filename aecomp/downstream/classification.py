@@ -1,4 +1,4 @@
-"""What every classification downstream shares: labels, decoding, accuracy."""
+"""What every classification downstream shares: labels, decoding, accuracy (or UA and WA)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import torch
 from aecomp.downstream.base import Metric
 from aecomp.errors import AecompError
 from aecomp.fs import atomic_write_text
+from aecomp.metrics.recall import confusion_matrix, recall_counts, summarize_recall
 
 
 class UnknownLabelError(AecompError, ValueError):
@@ -66,3 +67,28 @@ class ClassificationMixin:
     def summarize(counts: Dict[str, float]) -> Dict[str, float]:
         total = counts.get("total", 0.0)
         return {"acc": counts.get("correct", 0.0) / total if total else float("nan"), "total": total}
+
+
+class RecallClassificationMixin(ClassificationMixin):
+    """A classifier scored by class recall (:mod:`aecomp.metrics.recall`): ``ua`` (unweighted average
+    recall, the primary metric: it selects checkpoints) and ``wa`` (weighted accuracy), with per-class
+    and confusion counts; ``write_report`` writes each set's ``confusion.json``."""
+
+    metrics = (Metric("ua", "max"), Metric("wa", "max"))
+
+    def score(self, hyps: Sequence[str], refs: Sequence[str]) -> Dict[str, float]:
+        return recall_counts(hyps, refs)
+
+    @staticmethod
+    def summarize(counts: Dict[str, float]) -> Dict[str, float]:
+        return summarize_recall(counts)
+
+    def write_report(self, hyps: Dict[str, str], refs: Dict[str, str], out_dir: Path) -> None:
+        import json
+
+        utts = sorted(hyps)
+        labels, matrix = confusion_matrix(recall_counts([hyps[u] for u in utts], [refs[u] for u in utts]),
+                                          self.labels)
+        atomic_write_text(Path(out_dir) / "confusion.json",
+                          json.dumps({"labels": labels, "matrix": matrix, "rows": "reference", "columns": "hypothesis"},
+                                     indent=1))

@@ -126,15 +126,7 @@ class SSLRepresentationLoss(Loss):
         encoders (WavLM/HuBERT base) normalise over the whole time axis, padding included, so
         padding would change every frame's features.
         """
-        wav, lengths = self._to_16k(wav, lengths)
-        if bool((lengths == wav.shape[1]).all()):
-            return self.upstream(wav, lengths)
-        items = [self.upstream(wav[i:i + 1, :int(lengths[i])], lengths[i:i + 1]) for i in range(wav.shape[0])]
-        n_layers = len(items[0][0])
-        hs = [torch.nn.utils.rnn.pad_sequence([it[0][layer][0] for it in items], batch_first=True)
-              for layer in range(n_layers)]
-        hl = [torch.cat([it[1][layer] for it in items]) for layer in range(n_layers)]
-        return hs, hl
+        return encode_unpadded(self.upstream, *self._to_16k(wav, lengths))
 
     @torch.no_grad()
     def _clean_features(self, ref, lengths, keys, frames: int) -> List[torch.Tensor]:
@@ -177,6 +169,19 @@ class SSLRepresentationLoss(Loss):
         else:
             per_frame = 1.0 - F.cosine_similarity(a, b, dim=-1, eps=1e-8)
         return (per_frame * mask).sum(-1) / mask.sum(-1).clamp(min=1)
+
+
+def encode_unpadded(upstream, wav: torch.Tensor, lengths: torch.Tensor):
+    """``(hidden states [B, N, D] per layer, frame lengths [B] per layer)`` of ``wav [B, T]`` (16 kHz) through
+    an s3prl ``upstream``, each utterance of a padded batch encoded alone (see :meth:`SSLRepresentationLoss._encode`)."""
+    if bool((lengths == wav.shape[1]).all()):
+        return upstream(wav, lengths)
+    items = [upstream(wav[i:i + 1, :int(lengths[i])], lengths[i:i + 1]) for i in range(wav.shape[0])]
+    n_layers = len(items[0][0])
+    hs = [torch.nn.utils.rnn.pad_sequence([it[0][layer][0] for it in items], batch_first=True)
+          for layer in range(n_layers)]
+    hl = [torch.cat([it[1][layer] for it in items]) for layer in range(n_layers)]
+    return hs, hl
 
 
 def load_upstream(name: str, ckpt: Optional[str] = None):
