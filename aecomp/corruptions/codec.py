@@ -92,6 +92,10 @@ CODECS = {
 }
 
 
+class CodecUnavailable(CorruptionError):
+    """A codec whose encoder is not installed here (HE-AAC needs an ffmpeg with libfdk_aac)."""
+
+
 @lru_cache(maxsize=1)
 def ffmpeg_encoders() -> frozenset:
     """The audio encoders of the installed ffmpeg (empty when there is no ffmpeg)."""
@@ -149,7 +153,7 @@ class Codec(Corruption):
                                   f"{self.spec.describe_bitrates(self.rate)}")
         missing = missing_tools(self.spec)
         if missing:
-            raise CorruptionError(f"codec {codec}: {missing} is not installed; it comes with {self.spec.provider}")
+            raise CodecUnavailable(f"codec {codec}: {missing} is not installed; it comes with {self.spec.provider}")
 
     def __call__(self, speech: np.ndarray, sample_rate: int, rng: np.random.Generator) -> Corrupted:
         speech = np.asarray(speech, dtype=np.float32)
