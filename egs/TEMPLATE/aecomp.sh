@@ -10,7 +10,8 @@
 #   2 validate   check every data dir and the audio it names
 #   3 evalsets   the grid of --eval_config (conditions x levels) -> data/eval/<condition>[_<level><unit>]
 #   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
-#   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/
+#   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/ (and the weights kept
+#                after epoch N, trainer.keep_epochs, -> exp/<system>/seed<k>/eval_epoch<N>/)
 #   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results_<family>.png,
 #                exp/index.html (the results page: tables, plots, the examples kept by stage 5)
 #
@@ -211,6 +212,13 @@ if run_stage 5; then
     for seed in $seeds; do
       echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*$example_opts" \
         "$eval_args" >> "$jobs"
+      # the weights a config keeps after some epochs (trainer.keep_epochs) are scored too, into eval_epoch<N>/
+      for ckpt in "$expdir/$system/${run_prefix}seed$seed"/epochs/epoch*.pt; do
+        [ -f "$ckpt" ] || continue
+        ep=${ckpt##*/epoch}; ep=${ep%.pt}
+        echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*" \
+          "--checkpoint $ep $eval_args" >> "$jobs"
+      done
     done
   done
   n=$(wc -l < "$jobs")
