@@ -45,6 +45,7 @@ from aecomp.audio.io import resample, write_audio
 from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, trim_silence
 from aecomp.corpora import synthetic_noise
 from aecomp.corpora.base import Corpus
+from aecomp.corpora.mini_asc import build_asc
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
 from aecomp.corpora.rirs import simulate_rirs, write_rir_bank
 from aecomp.fs import atomic_dir, atomic_write_text
@@ -79,6 +80,7 @@ SIZES = {
 #: parts of the corpus each task needs
 TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs", "upstream"),
               "asr": ("LibriSpeech", "noise", "rirs", "upstream"),
+              "asc": ("asc", "noise"),
               "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",)}
 #: RT60s (s) of the test rooms: the levels of the recipes' reverb condition; training rooms span RIRS_TRAIN_RT60
 REVERB_LEVELS = (0.3, 0.6, 0.9)
@@ -150,7 +152,8 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
-                "noise": _build_noise, "rirs": _build_rirs, "upstream": _build_upstream}
+                "noise": _build_noise, "rirs": _build_rirs, "upstream": _build_upstream,
+                "asc": build_asc}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
                                  sort_keys=True)
