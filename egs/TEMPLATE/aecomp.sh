@@ -169,12 +169,15 @@ if run_stage 4; then
   # systems that start from others (the init section of their config) train in a later wave
   pending=" $systems "; wave=0
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
+  declare -A deps_of  # each config read once (a Python start per system), not once per system and wave
+  for system in $systems; do
+    deps_of[$system]=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
+  done
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
     for system in $pending; do
-      deps=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
       ok=true
-      for d in $deps; do
+      for d in ${deps_of[$system]}; do
         case "$pending" in *" $d "*) ok=false ;; esac  # not trained yet (absent: trained earlier)
       done
       $ok && ready+="$system "
