@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args) -> int:
     import logging
+    import os
     from pathlib import Path
 
     from aecomp import report
@@ -49,6 +50,13 @@ def main(args) -> int:
                                     report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
     provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
     report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance)
+    from aecomp.fs import atomic_write_text
+    from aecomp.report_codec import PLOT, codec_section
+
+    link = os.path.relpath((exp / PLOT).resolve(), out.resolve().parent)
+    codec = codec_section(rows, exp, systems or sorted({r["system"] for r in rows}), link)  # seed 004's categories
+    if codec:
+        atomic_write_text(out, out.read_text() + codec)
     from aecomp.report_html import write_recipe_page
 
     page = write_recipe_page(exp, out, args.title, systems)  # RESULTS.md as a page, with the kept examples
