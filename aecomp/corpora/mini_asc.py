@@ -43,7 +43,7 @@ DEVICES = {"a": 0.55, "b": 0.15, "c": 0.15, "s1": 0.05, "s2": 0.05, "s3": 0.05}
 #: per scene: locations in fold1_train and fold1_evaluate, clips (segments) per location, clip length
 SIZES = {
     "default": dict(train_locations=4, test_locations=2, segments=6, clip_seconds=4.0, talkers=6),
-    "debug": dict(train_locations=2, test_locations=1, segments=2, clip_seconds=2.0, talkers=2),
+    "debug": dict(train_locations=3, test_locations=1, segments=3, clip_seconds=2.0, talkers=2),
 }
 ANNOUNCEMENTS = ("the next stop is central station", "please mind the gap between the train and the platform",
                  "flight seven four two is now boarding at gate nine", "attention please the store closes in ten minutes",
