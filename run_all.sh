@@ -14,6 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 recipes=(
   egs/speech_commands/scr1
   egs/librispeech/asr1
+  egs/dcase2020/asc1
 )
 . "$root/egs/TEMPLATE/utils/quote_args.sh"
 
