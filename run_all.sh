@@ -15,6 +15,7 @@ recipes=(
   egs/speech_commands/scr1
   egs/librispeech/asr1
   egs/iemocap/ser1
+  egs/dcase2020/asc1
 )
 . "$root/egs/TEMPLATE/utils/quote_args.sh"
 

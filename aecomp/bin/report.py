@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args) -> int:
     import logging
+    import os
     from pathlib import Path
 
     from aecomp import report
@@ -49,10 +50,15 @@ def main(args) -> int:
     notes = "\n\n".join(n for n in (args.notes, report.describe_data(Path(args.data_dir)) if args.data_dir else "",
                                     report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
     provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
+    from aecomp.report_codec import PLOT, codec_section
     from aecomp.report_confusion import confusion_figures
 
-    confusions = confusion_figures(exp, systems or sorted({r["system"] for r in rows}), out)  # classifiers by recall
-    report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance, confusions or "")
+    shown_systems = systems or sorted({r["system"] for r in rows})
+    link = os.path.relpath((exp / PLOT).resolve(), out.resolve().parent)
+    appendix = [confusion_figures(exp, shown_systems, out),  # classifiers by recall
+                codec_section(rows, exp, shown_systems, link)]  # seed 004's codec categories
+    report.write_markdown(rows, out, args.title, args.command, notes, systems, shown, provenance,
+                          "".join(a for a in appendix if a))
     from aecomp.report_html import write_recipe_page
 
     page = write_recipe_page(exp, out, args.title, systems)  # RESULTS.md as a page, with the kept examples

@@ -45,6 +45,7 @@ from aecomp.audio.io import resample, write_audio
 from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, trim_silence
 from aecomp.corpora import mini_ser, synthetic_noise
 from aecomp.corpora.base import Corpus
+from aecomp.corpora.mini_asc import build_asc
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
 from aecomp.corpora.mini_upstream import build_upstream
 from aecomp.corpora.rirs import simulate_rirs, write_rir_bank
@@ -83,7 +84,7 @@ SIZES = {
 TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs", "upstream"),
               "asr": ("LibriSpeech", "noise", "rirs", "upstream"),
               "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",),
-              "ser": ("ser", "upstream")}
+              "ser": ("ser", "upstream"), "asc": ("asc", "noise")}
 #: RT60s (s) of the test rooms: the levels of the recipes' reverb condition; training rooms span RIRS_TRAIN_RT60
 REVERB_LEVELS = (0.3, 0.6, 0.9)
 RIRS_TRAIN_RT60 = (0.2, 1.0)
@@ -155,7 +156,7 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
                 "noise": _build_noise, "rirs": _build_rirs, "upstream": build_upstream,
-                "ser": mini_ser.build}
+                "ser": mini_ser.build, "asc": build_asc}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION,
                                   **PART_VERSIONS.get(part, {})}, sort_keys=True)

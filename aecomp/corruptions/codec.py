@@ -14,9 +14,11 @@ closely enough to measure one fixed delay per mode.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -92,6 +94,10 @@ CODECS = {
 }
 
 
+class CodecUnavailable(CorruptionError):
+    """A codec whose encoder is not installed here (HE-AAC needs an ffmpeg with libfdk_aac)."""
+
+
 @lru_cache(maxsize=1)
 def ffmpeg_encoders() -> frozenset:
     """The audio encoders of the installed ffmpeg (empty when there is no ffmpeg)."""
@@ -149,11 +155,25 @@ class Codec(Corruption):
                                   f"{self.spec.describe_bitrates(self.rate)}")
         missing = missing_tools(self.spec)
         if missing:
-            raise CorruptionError(f"codec {codec}: {missing} is not installed; it comes with {self.spec.provider}")
+            raise CodecUnavailable(f"codec {codec}: {missing} is not installed; it comes with {self.spec.provider}")
+
+    #: bytes of decoded audio each codec instance keeps (a codec is deterministic: a training clip drawn for the same
+    #: codec in a later epoch, or the fixed validation set, is coded once); the oldest entries go first
+    cache_bytes = 256 * 2 ** 20
 
     def __call__(self, speech: np.ndarray, sample_rate: int, rng: np.random.Generator) -> Corrupted:
         speech = np.asarray(speech, dtype=np.float32)
-        return Corrupted(self.code(speech, sample_rate), speech, None, {"codec": self.name, "bitrate": self.bitrate})
+        key = (sample_rate, hashlib.blake2b(speech.tobytes(), digest_size=16).digest())
+        cache = self.__dict__.setdefault("_cache", OrderedDict())
+        coded = cache.get(key)
+        if coded is None:
+            coded = self.code(speech, sample_rate)
+            coded.flags.writeable = False  # shared by every later draw of this clip
+            cache[key] = coded
+            self._cached = getattr(self, "_cached", 0) + coded.nbytes
+            while self._cached > self.cache_bytes and cache:
+                self._cached -= cache.popitem(last=False)[1].nbytes
+        return Corrupted(coded, speech, None, {"codec": self.name, "bitrate": self.bitrate})
 
     def code(self, wav: np.ndarray, sample_rate: int, via: Optional[str] = None) -> np.ndarray:
         """``wav [T]`` at ``sample_rate`` through the codec: ``[T]`` float32, aligned with ``wav``. ``via``

@@ -6,10 +6,10 @@ noisy input through the fixed front-end (identity, or a DSP one such as ``wiener
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence
 
 from aecomp.errors import AecompError
-from aecomp.paradigms.base import Paradigm, Phase
+from aecomp.paradigms.base import Paradigm, Phase, within
 from aecomp.registry import register
 
 
@@ -23,8 +23,14 @@ class DownstreamOnly(Paradigm):
     #: what the downstream hears: "clean" or "enhanced" (the noisy input through the fixed front-end)
     hears = "enhanced"
 
-    def __init__(self, frontend, downstream, epochs: int = 20, **common):
+    def __init__(self, frontend, downstream, epochs: int = 20, train: Sequence[str] = ("downstream",), **common):
+        """``train``: the module paths inside the downstream that train (default all of it; seed 004's
+        segmental fine-tuning trains one block, e.g. ``[downstream.seg7]``), the rest stays frozen."""
         super().__init__(frontend, downstream, **common)
+        if isinstance(train, str) or not train or not all(isinstance(m, str) and within(m, "downstream") for m in train):
+            raise ParadigmConfigError(f"paradigm '{self.phase_name}': train must list module paths inside the "
+                                      f"downstream (e.g. [downstream] or [downstream.seg7]), got {train!r}")
+        self.train_paths = tuple(train)
         if self.frontend.trainable:
             raise ParadigmConfigError(
                 f"paradigm '{self.phase_name}' never trains the front-end, but {type(self.frontend).__name__} has "
@@ -37,7 +43,7 @@ class DownstreamOnly(Paradigm):
         return "clean" if self.hears == "clean" else "noisy"
 
     def phases(self) -> List[Phase]:
-        return [Phase(self.phase_name, self.epochs, train=("downstream",), task_input=self.hears)]
+        return [Phase(self.phase_name, self.epochs, train=self.train_paths, task_input=self.hears)]
 
 
 @register("paradigm", "clean")

@@ -13,7 +13,7 @@ from aecomp.config import ConfigError, OptimConf, SchedulerConf
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
               "rmsprop": torch.optim.RMSprop}
 #: scheduler name -> whether it steps every batch ("step") or every epoch ("epoch")
-SCHEDULERS = {"none": "epoch", "cosine": "step", "warmup_cosine": "step", "step": "epoch",
+SCHEDULERS = {"none": "epoch", "cosine": "step", "warmup_cosine": "step", "cosine_restarts": "step", "step": "epoch",
               "exponential": "epoch", "plateau": "epoch"}
 
 
@@ -35,8 +35,10 @@ def build_optimizer(groups: Dict[str, List[nn.Parameter]], conf: OptimConf) -> t
         raise ConfigError(f"optim.conf for {conf.name}: {exc}") from None
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer, conf: SchedulerConf, total_steps: int):
-    """``(scheduler or None, interval)`` where interval is "step" or "epoch"."""
+def build_scheduler(optimizer: torch.optim.Optimizer, conf: SchedulerConf, total_steps: int, steps_per_epoch: int = 1):
+    """``(scheduler or None, interval)`` where interval is "step" or "epoch". ``cosine_restarts``: cosine decay
+    with warm restarts (SGDR; Keras' CosineDecayRestarts) every ``epochs`` epochs (``T_0``), each cycle
+    ``mult`` times longer than the last, down to ``eta_min``."""
     if conf.name not in SCHEDULERS:
         raise ConfigError(f"scheduler.name '{conf.name}' is unknown; choose one of {', '.join(SCHEDULERS)}")
     c = dict(conf.conf)
@@ -58,6 +60,12 @@ def build_scheduler(optimizer: torch.optim.Optimizer, conf: SchedulerConf, total
                 return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
             return torch.optim.lr_scheduler.LambdaLR(optimizer, factor), "step"
+        if conf.name == "cosine_restarts":
+            epochs, mult, floor = c.pop("epochs", 10), c.pop("mult", 1), c.pop("eta_min", 0.0)
+            if c:
+                raise TypeError(f"unexpected keys {sorted(c)} (valid: epochs, mult, eta_min)")
+            return torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+                optimizer, T_0=max(1, int(epochs * steps_per_epoch)), T_mult=int(mult), eta_min=float(floor)), "step"
         if conf.name == "step":
             return torch.optim.lr_scheduler.StepLR(optimizer, **c), "epoch"
         if conf.name == "exponential":

@@ -127,7 +127,7 @@ class Trainer:
                                                 rank=self.dist.rank)
         self.optimizer = build_optimizer(paradigm.param_groups(), cfg.optim)
         self.scheduler, self.interval = build_scheduler(self.optimizer, cfg.scheduler,
-                                                        len(self.sampler) * len(self.schedule))
+                                                        len(self.sampler) * len(self.schedule), len(self.sampler))
         self.use_amp = tc.use_amp and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.state = TrainState()

@@ -10,7 +10,8 @@
 #   2 validate   check every data dir and the audio it names
 #   3 evalsets   the grid of --eval_config (conditions x levels) -> data/eval/<condition>[_<level><unit>]
 #   4 train      every system and seed -> exp/<system>/seed<k>/model.pt
-#   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/
+#   5 evaluate   every system on every set under data/eval -> exp/<system>/seed<k>/eval/ (and the weights kept
+#                after epoch N, trainer.keep_epochs, -> exp/<system>/seed<k>/eval_epoch<N>/)
 #   6 report     RESULTS.md, exp/results.csv (+ results_per_seed.csv), exp/results_<family>.png,
 #                exp/index.html (the results page: tables, plots, the examples kept by stage 5)
 #
@@ -178,12 +179,15 @@ if run_stage 4; then
   # systems that start from others (the init section of their config) train in a later wave
   pending=" $systems "; wave=0
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
+  declare -A deps_of  # each config read once (a Python start per system), not once per system and wave
+  for system in $systems; do
+    deps_of[$system]=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
+  done
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
     for system in $pending; do
-      deps=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
       ok=true
-      for d in $deps; do
+      for d in ${deps_of[$system]}; do
         case "$pending" in *" $d "*) ok=false ;; esac  # not trained yet (absent: trained earlier)
       done
       $ok && ready+="$system "
@@ -221,6 +225,13 @@ if run_stage 5; then
     for seed in $seeds; do
       echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*$example_opts" \
         "$eval_args" >> "$jobs"
+      # the weights a config keeps after some epochs (trainer.keep_epochs) are scored too, into eval_epoch<N>/
+      for ckpt in "$expdir/$system/${run_prefix}seed$seed"/epochs/epoch*.pt; do
+        [ -f "$ckpt" ] || continue
+        ep=${ckpt##*/epoch}; ep=${ep%.pt}
+        echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*" \
+          "--checkpoint $ep $eval_args" >> "$jobs"
+      done
     done
   done
   n=$(wc -l < "$jobs")

@@ -139,3 +139,29 @@ def test_the_encoded_file_plays_back_as_the_input(name, bitrate, magic, tmp_path
         assert si_snr(resample(back, rate, SR)[:len(wav)], wav) > 5
     with pytest.raises(CorruptionError, match="only ffmpeg codecs"):
         codec("lc3", 64).encoded(wav, SR)
+
+
+def test_a_clip_is_coded_once_and_later_draws_reuse_it(monkeypatch):
+    """Codecs are deterministic: training draws of the same clip (later epochs, the fixed validation set) reuse
+    the first coding; another clip, or the cache over its budget, codes again."""
+    import numpy as np
+
+    from aecomp.corruptions.codec import Codec
+
+    codec = Codec("mp3", 64, sample_rate=16000)
+    calls = []
+    real = codec.code
+    monkeypatch.setattr(codec, "code", lambda wav, rate: calls.append(1) or real(wav, rate))
+    rng = np.random.default_rng(0)
+    a, b = (0.1 * rng.standard_normal(8000)).astype(np.float32), (0.1 * rng.standard_normal(8000)).astype(np.float32)
+    first = codec(a, 16000, rng).audio
+    again = codec(a.copy(), 16000, rng).audio
+    assert len(calls) == 1 and np.array_equal(first, again) and np.array_equal(first, real(a, 16000))
+    assert not again.flags.writeable  # shared: nobody may change it in place
+    codec.cache_bytes = first.nbytes  # room for one clip: b evicts a
+    codec(b, 16000, rng)
+    assert len(calls) == 2
+    codec(b, 16000, rng)
+    assert len(calls) == 2
+    codec(a, 16000, rng)
+    assert len(calls) == 3

@@ -110,3 +110,24 @@ def test_a_codec_corruption_trains(tmp_path, mini_data):
                    "--valid_data", str(mini_data / "dev"), "--out_dir", str(out))
     assert "training corruptions: opus at 12 kbit/s (p=1), clean (p=0)" in proc.stderr
     assert (out / "model.pt").is_file() and "epoch 1/1 [noisy]" in (out / "train.log").read_text()
+
+
+def test_an_optional_codec_that_is_not_installed_is_left_out_and_its_share_goes_to_the_others(mini_data, monkeypatch,
+                                                                                              caplog):
+    """Seed 004's HE-AAC entries without libfdk_aac: the rest of the fine-tuning set stays, the clean share too."""
+    from aecomp.corruptions import codec
+    from aecomp.corruptions.base import CorruptionError
+
+    monkeypatch.setattr(codec, "missing_tools", lambda spec: "libfdk_aac" if spec.encoder == "libfdk_aac" else None)
+    entries = [{"name": "codec", "conf": {"codec": "aac", "bitrate": 32}, "p": 0.2},
+               {"name": "codec", "conf": {"codec": "he-aac", "bitrate": 16}, "p": 0.2, "optional": True},
+               {"name": "codec", "conf": {"codec": "mp3", "bitrate": 64}, "p": 0.2}]
+    with caplog.at_level("WARNING"):
+        tc = corruptions(entries, mini_data)
+    assert [(c.name, round(p, 6)) for c, p in tc.choices] == [("aac", 0.3), ("mp3", 0.3)]
+    assert tc.p_clean == pytest.approx(0.4)
+    assert "he-aac: libfdk_aac is not installed" in caplog.text and "p=0.2 goes to the others" in caplog.text
+    with pytest.raises(CorruptionError, match="he-aac: libfdk_aac is not installed"):  # not optional: an error
+        corruptions([{**entries[1], "optional": False}], mini_data)
+    monkeypatch.setattr(codec, "missing_tools", lambda spec: None)  # an HE-AAC-capable machine: the same config uses it
+    assert [c.name for c, _ in corruptions(entries, mini_data).choices] == ["aac", "he-aac", "mp3"]

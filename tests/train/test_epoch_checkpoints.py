@@ -59,3 +59,20 @@ def test_evaluate_scores_a_kept_epoch_beside_the_best_model(mini_data, tmp_path)
     assert proc.returncode != 0
     assert "the weights after epoch 1 were not kept (kept: 0, 2)" in proc.stderr, proc.stderr
     assert not (model / "eval_epoch1").exists()
+
+
+def test_cosine_restarts_restart_every_given_number_of_epochs():
+    """Seed 004's SGD with cosine decay and warm restarts (scheduler cosine_restarts, stepped per batch)."""
+    from aecomp.config import SchedulerConf
+    from aecomp.train.optim import build_scheduler
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched, interval = build_scheduler(opt, SchedulerConf("cosine_restarts", {"epochs": 2}), total_steps=40,
+                                      steps_per_epoch=5)
+    lrs = []
+    for _ in range(20):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert interval == "step" and lrs[0] == lrs[10] == 0.1  # a restart after 2 epochs of 5 steps
+    assert lrs[9] < 0.01 and all(a > b for a, b in zip(lrs[:9], lrs[1:10]))
