@@ -45,6 +45,7 @@ from aecomp.audio.io import resample, write_audio
 from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, trim_silence
 from aecomp.corpora import synthetic_noise
 from aecomp.corpora.base import Corpus
+from aecomp.corpora.mini_wham import build_wham
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
 from aecomp.corpora.rirs import simulate_rirs, write_rir_bank
 from aecomp.fs import atomic_dir, atomic_write_text
@@ -79,7 +80,8 @@ SIZES = {
 #: parts of the corpus each task needs
 TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs", "upstream"),
               "asr": ("LibriSpeech", "noise", "rirs", "upstream"),
-              "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",)}
+              "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",),
+              "wham": ("wham",)}
 #: RT60s (s) of the test rooms: the levels of the recipes' reverb condition; training rooms span RIRS_TRAIN_RT60
 REVERB_LEVELS = (0.3, 0.6, 0.9)
 RIRS_TRAIN_RT60 = (0.2, 1.0)
@@ -128,6 +130,7 @@ class MiniCorpus(Corpus):
     def prepare(self, corpus_dir: Path, out_dir: Path) -> Dict[str, Path]:
         from aecomp.corpora.librispeech import LibriSpeech
         from aecomp.corpora.speech_commands import SpeechCommands
+        from aecomp.corpora.wham import Wham
 
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         build(corpus_dir, parts=TASK_PARTS[self.task], size=self.size, seed=self.seed, nj=self.nj)
@@ -136,6 +139,8 @@ class MiniCorpus(Corpus):
             out.update(SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir))
         elif self.task == "asr":
             out.update(LibriSpeech().prepare(corpus_dir / "LibriSpeech", out_dir))
+        elif self.task == "wham":
+            out.update(Wham().prepare(corpus_dir / "wham", out_dir))
         if "noise" in TASK_PARTS[self.task]:
             out.update(write_noise_bank(noise_recordings(corpus_dir, "train"), noise_recordings(corpus_dir, "test"),
                                         out_dir))
@@ -150,7 +155,8 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     """Build the requested parts of the mini corpus under ``root`` (skipping finished ones)."""
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
-                "noise": _build_noise, "rirs": _build_rirs, "upstream": _build_upstream}
+                "noise": _build_noise, "rirs": _build_rirs, "upstream": _build_upstream,
+                "wham": build_wham}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION},
                                  sort_keys=True)
