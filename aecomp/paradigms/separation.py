@@ -81,36 +81,36 @@ class Separation(Paradigm):
 
         speech, perm = pit(pair_loss, est[:, :self.n_spk], batch.refs[:, :self.n_spk], batch.lengths)
         stats = {"speech_loss": float(speech.detach().mean())}
-        if not self.noise_output:
-            return speech, perm, stats
-        noise = self.signal_loss(est[:, -1], batch.refs[:, -1], batch.noisy, batch.lengths)
-        stats["noise_loss"] = float(noise.detach().mean())
-        loss = (self.n_spk * speech + self.noise_weight * noise) / (self.n_spk + self.noise_weight)
+        loss = speech
+        if self.noise_output:
+            noise = self.signal_loss(est[:, -1], batch.refs[:, -1], batch.noisy, batch.lengths)
+            stats["noise_loss"] = float(noise.detach().mean())
+            loss = (self.n_spk * speech + self.noise_weight * noise) / (self.n_spk + self.noise_weight)
+        stats["signal_loss"] = float(loss.detach().mean())
         return loss, perm, stats
 
     def losses(self, batch: Batch) -> Tuple[torch.Tensor, torch.Tensor, Dict[str, float]]:
-        """``(total loss [B], estimates [B, n_outputs, T], stats)`` of one batch; a subclass adds terms."""
+        """``(total loss [B], estimates [B, n_outputs, T], stats)`` of one batch (stats: ``signal_loss``, the
+        separation loss, and its parts); a subclass adds terms."""
         est, _ = self.separate(batch)
         loss, _, stats = self.separation_loss(batch, est)
         return loss, est, stats
 
     def train_step(self, batch: Batch, phase: Phase) -> Tuple[torch.Tensor, Dict[str, float]]:
         loss, _, stats = self.losses(batch)
-        stats["signal_loss"] = float(loss.detach().mean())
         return loss.mean(), stats
 
     @torch.no_grad()
     def valid_step(self, batch: Batch, phase: Phase) -> Dict[str, float]:
         loss, est, stats = self.losses(batch)
-        counts = {"n": float(len(batch)), "signal_loss": float(loss.sum())}
-        counts.update({f"{k}_sum": v * len(batch) for k, v in stats.items()})
+        counts = {"n": float(len(batch)), "loss_sum": float(loss.sum())}
+        counts.update({f"{k}_sum": v * len(batch) for k, v in stats.items()})  # the batch means, as sums
         counts.update(batch_signal_counts(batch, est[:, :self.n_spk]))
         return counts
 
     def summarize_valid(self, counts: Dict[str, float]) -> Dict[str, float]:
         n = max(counts.get("n", 0.0), 1.0)
-        out = {"signal_loss": counts.get("signal_loss", 0.0) / n}
-        out.update({k[:-4]: v / n for k, v in counts.items() if k.endswith("_loss_sum")})
+        out = {k[:-4]: v / n for k, v in counts.items() if k == "loss_sum" or k.endswith("_loss_sum")}
         out.update(summarize_signal(counts))
         return out
 

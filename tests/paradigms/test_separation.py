@@ -49,14 +49,14 @@ def test_separation_pit_is_order_free_and_drops_the_noise():
     total, stats = p.train_step(batch, p.schedule()[0])
     total.backward()
     assert all(q.grad is not None and q.grad.abs().sum() > 0 for q in p.frontend.parameters() if q.requires_grad)
-    assert stats["signal_loss"] == pytest.approx(float(loss.detach().mean()), rel=1e-5)
+    assert stats["signal_loss"] == stats["speech_loss"] == pytest.approx(float(total), rel=1e-5)
 
     pn = build("separation", 3, noise_output=True)
     out = pn.infer(sep_batch())
     assert out.estimate.shape == (2, 2, 4000) and out.hyps is None  # the noise output is not scored
     counts = pn.valid_step(sep_batch(), pn.schedule()[0])
     metrics = pn.summarize_valid(counts)
-    assert {"si_snri", "sdri", "signal_loss", "speech_loss", "noise_loss"} <= set(metrics)
+    assert {"si_snri", "sdri", "loss", "signal_loss", "speech_loss", "noise_loss"} <= set(metrics)
     # noise term weighted in: (2 * speech + w * noise) / (2 + w)
     _, _, st = pn.losses(sep_batch())
     pw = build("separation", 3, noise_output=True, noise_weight=0.0)
@@ -112,6 +112,7 @@ def test_nass_gradients_reach_projector_and_separator():
     p.configure(phase)
     loss, stats = p.train_step(sep_batch(), phase)
     assert stats["contrast_loss"] > 0 and "noise_loss" in stats
+    assert float(loss) == pytest.approx(stats["signal_loss"] + 2.0 * stats["contrast_loss"], rel=1e-4)
     loss.backward()
     assert all(q.grad is not None and q.grad.abs().sum() > 0 for q in p.contrast.parameters())
     assert p.frontend.encoder.conv1d.weight.grad.abs().sum() > 0
