@@ -14,6 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 recipes=(
   egs/speech_commands/scr1
   egs/librispeech/asr1
+  egs/wham/enh1
 )
 . "$root/egs/TEMPLATE/utils/quote_args.sh"
 
