@@ -20,6 +20,8 @@ holding its fingerprint (size, seed, format version):
 - ``noise/{train,test}/<type>_<k>.wav``: the noise bank;
 - ``rirs/{train,test}/*.wav``: simulated room impulse responses (:mod:`aecomp.corpora.rirs`), the test
   ones at the RT60 levels of the recipes' ``reverb`` condition (:data:`REVERB_LEVELS`);
+- ``wham/wav8k/min/{tr,cv,tt}/``: two-talker mixtures in noise from the LibriSpeech part's voices and the
+  noise bank, in the generated WHAM! layout (:mod:`aecomp.corpora.mini_wham`);
 - ``upstream/tiny_wavlm.pt``: a tiny, randomly initialised WavLM in s3prl's
   checkpoint format, the SSL upstream of the mini recipes (see
   :mod:`aecomp.losses.tiny_upstream`).
