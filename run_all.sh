@@ -16,6 +16,7 @@ recipes=(
   egs/librispeech/asr1
   egs/iemocap/ser1
   egs/dcase2020/asc1
+  egs/wham/enh1
 )
 . "$root/egs/TEMPLATE/utils/quote_args.sh"
 

@@ -16,7 +16,7 @@ from aecomp.data.evalsets import read_meta
 from aecomp.data.sampler import BucketBatchSampler
 from aecomp.examples import ExampleKeeper, chosen
 from aecomp.fs import atomic_write_text
-from aecomp.metrics.signal import batch_signal_counts, summarize_signal
+from aecomp.metrics.signal import batch_signal_values, signal_counts, summarize_signal
 from aecomp.train.checkpoint import CheckpointError
 from aecomp.train.system import load_paradigm
 from aecomp.train.trainer import epoch_weights
@@ -87,8 +87,8 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
     """Metrics of ``paradigm`` on one data directory, from :meth:`Paradigm.infer` alone; writes ``hyp.txt``
     (and the downstream's report) into ``out_dir``. The declared metrics (``paradigm.metrics``) come
     first; signal metrics (with PESQ and STOI unless ``pesq_stoi`` is False) when the set has references
-    (``spk1.scp``). ``examples`` > 0: the first that many utterances (sorted ids) are kept in
-    ``out_dir/examples/`` (:class:`aecomp.examples.ExampleKeeper`)."""
+    (``spk1.scp``), each utterance's in ``signal_per_utt.tsv`` (``utt`` and one column per metric).
+    ``examples`` > 0: the first that many utterances (sorted ids) are kept in ``out_dir/examples/`` (:class:`aecomp.examples.ExampleKeeper`)."""
     data = DataDir.load(data_path)
     ds = paradigm.downstream
     texts = data.get("text")
@@ -102,6 +102,7 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
     loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
     counts: Dict[str, float] = {}
     hyps: Dict[str, str] = {}
+    per_utt: Dict[str, Dict[str, float]] = {}  # the signal metrics of each scored utterance
     decoded = False
     meta = read_meta(data_path)
     keeper = ExampleKeeper(sorted(dataset.utts)[:examples], cfg.data.sample_rate,
@@ -119,7 +120,10 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
             hyps.update(zip(batch.uttids, out.hyps))
             add(ds.score(out.hyps, batch.texts))
         if dataset.paired and out.estimate is not None:
-            add(batch_signal_counts(batch, out.estimate, extended=pesq_stoi, sample_rate=cfg.data.sample_rate))
+            values, keep = batch_signal_values(batch, out.estimate, extended=pesq_stoi, sample_rate=cfg.data.sample_rate)
+            add(signal_counts(values, keep))
+            for i in keep.nonzero().flatten().tolist():
+                per_utt[batch.uttids[i]] = {k: float(v[i]) for k, v in values.items()}
         if examples:
             keeper.add(batch, out.estimate, out.hyps)
     values = {**ds.summarize(counts), **summarize_signal(counts)}
@@ -146,6 +150,10 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
     if decoded:
         atomic_write_text(out_dir / "hyp.txt", "".join(f"{u} {hyps[u]}\n" for u in sorted(hyps)))
         ds.write_report(hyps, {u: texts[u] for u in hyps}, out_dir)
+    if per_utt:
+        names = list(next(iter(per_utt.values())))
+        atomic_write_text(out_dir / "signal_per_utt.tsv", "\t".join(["utt", *names]) + "\n" + "".join(
+            "\t".join([u, *(f"{per_utt[u][k]:.4f}" for k in names)]) + "\n" for u in sorted(per_utt)))
     if examples:
         log.info("%s: %d example(s) kept -> %s", data_path, len(keeper.kept), keeper.write(out_dir / "examples"))
     elif (out_dir / "examples").is_dir():  # kept from an earlier model: they would be shown as this one's

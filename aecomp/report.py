@@ -47,6 +47,10 @@ HARDER_AS_LEVEL_GROWS = ("reverb",)
 #: metrics of the signal, reported when the sets have references (higher is better)
 SIGNAL_METRICS = ("si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi")
 _FAMILY_ORDER = ("clean", "as-is", "custom", "noise", "reverb", "codec", "chain")
+#: the columns of the signal table of the test set as it is (ESPnet's enh results show each metric a column)
+SIGNAL_TABLE = ("si_snri", "sdri", "si_snr", "sdr", "pesq", "stoi")
+SIGNAL_HEADS = {"si_snri": "SI-SNRi (dB)", "sdri": "SDRi (dB)", "si_snr": "SI-SNR (dB)", "sdr": "SDR (dB)",
+                "pesq": "PESQ", "stoi": "STOI"}
 #: the row of the unprocessed input in the front-ends' PESQ and STOI tables (the values of a system without front-end)
 INPUT_ROW = "noisy input (no front-end)"
 #: signal metrics of the systems with a front-end, one section each where present: (metric, title, digits)
@@ -209,16 +213,31 @@ def write_markdown(rows: List[dict], path: Path, title: str, command: str = "", 
             out.write(f"## {what}: mean {names} over {', '.join(f'{v:g}' for v in lows)} {unit}\n\n")
             table([(c, None) for c in conds], conds, low)
     with_frontend = [s for s in systems if s not in without_frontend(rows)]
+    if with_frontend and any(r["metric"] in SIGNAL_METRICS and r["family"] in REFERENCE_FAMILIES
+                             and math.isfinite(r["value"]) for r in rows):
+        # every signal metric of the test set as it is, a column each, as ESPnet's enh RESULTS.md show them
+        out.write("## Signal metrics of the front-end's output on the test set as it is\n\n")
+        names_sig = [m for m in SIGNAL_TABLE if any(r["metric"] == m for r in rows)]
+        sig = {m: aggregate(rows, m) for m in names_sig}
+        out.write("| system | set | " + " | ".join(SIGNAL_HEADS[m] for m in names_sig) + " |\n|---|---|"
+                  + "---:|" * len(names_sig) + "\n")
+        for system in with_frontend:
+            for c, lv in refs:
+                cells = [_cell(sig[m].get((system, c, lv)), 3 if m == "stoi" else 2) for m in names_sig]
+                out.write(f"| {system} | {c} | " + " | ".join(cells) + " |\n")
+        out.write("\n")
     for name, what, digits in FRONTEND_TABLES:
         si = aggregate(rows, name)
         if not si or any(m == name for m, _ in metrics) or not with_frontend:
             continue
-        out.write(f"## {what}\n\n")
         shown = with_frontend
         plain = [s for s in systems if s in without_frontend(rows)]
         if plain and name != "si_snri":  # the input's own value (an SI-SNR improvement is 0 by construction)
             shown = [INPUT_ROW] + with_frontend
             si.update({(shown[0], c, lv): v for (s, c, lv), v in list(si.items()) if s == plain[0]})
+        if not any(k[2] is not None and any(k[1] in grid[f] for f in families) for k in si):
+            continue  # no level of any condition: nothing beyond the table above
+        out.write(f"## {what}\n\n")
         for family in families:
             for cond in grid[family]:
                 levels = easiest_first(family, {k[2] for k in si if k[1] == cond and k[2] is not None})

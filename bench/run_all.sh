@@ -35,6 +35,8 @@ declare -A about=(
   [ssl_cache_speedup]="> 1|SSL loss step time without / with the clean-feature cache"
   [espnet_over_aecomp_epoch_time]=">= 1|ESPnet / aecomp training-epoch time (validation left out), same model and data"
   [espnet_over_aecomp_wall_time]=">= 1|ESPnet / aecomp whole-process wall time, same model and data"
+  [sep_espnet_over_aecomp_epoch_time]=">= 1|the same, two-talker separation (vs_espnet.py --task sep)"
+  [sep_espnet_over_aecomp_wall_time]=">= 1|the same, two-talker separation, whole process"
   [peak_rss_mib]="report|peak resident memory of a Speech Commands recipe run, MiB"
   [codec_pyav_x_realtime_per_core]="report|codec corruption in-process (PyAV), x real time per core, median over codecs"
   [codec_ffmpeg_x_realtime_per_core]="report|codec corruption through ffmpeg subprocesses, x real time per core"

@@ -19,11 +19,18 @@ spread (min-max). Two times of each run:
 - wall time of the whole process (imports, data reading, validation, checkpoints included).
 
 The final models of every run are loaded into the same module and scored with the same SI-SNR
-code on the validation pairs. The last two lines are the ESPnet/aecomp ratios of the medians
+code on the validation pairs.
+
+``--task sep``: two-talker separation instead, on the mini corpus's WHAM! part (8 kHz noisy
+mixtures of two speakers, the first ``--utts`` training mixtures and the dev set), the same
+Conv-TasNet with two outputs, PIT SI-SNR on both sides (ESPnet's ``pit`` loss wrapper, aecomp's
+``separation`` paradigm), scored as SI-SNRi over the two speakers (PIT-paired).
+
+The last two lines are the ESPnet/aecomp ratios of the medians
 (>= 1: aecomp at least as fast), training epochs then wall time. Default size: 240 training
 pairs x 2 epochs (about 3 minutes for 3 repeats on 2 cores).
 
-    tools/venv/bin/python bench/vs_espnet.py [--utts 240] [--epochs 2] [--repeats 3]
+    tools/venv/bin/python bench/vs_espnet.py [--utts 240] [--epochs 2] [--repeats 3] [--task enh|sep]
 """
 
 from __future__ import annotations
@@ -58,6 +65,30 @@ MODEL = {
 }
 
 
+#: per task: references, sample rate, ESPnet's loss wrapper, aecomp's paradigm
+TASKS = {
+    "enh": {"refs": 1, "rate": 16000, "wrapper": "fixed_order",
+            "paradigm": lambda e: {"name": "cascade", "conf": {"ae_epochs": e, "ca_epochs": 0, "signal_loss": "si_snr"}}},
+    "sep": {"refs": 2, "rate": 8000, "wrapper": "pit",
+            "paradigm": lambda e: {"name": "separation", "conf": {"n_spk": 2, "epochs": e, "signal_loss": "si_snr"}}},
+}
+
+
+def model(task: str) -> dict:
+    sep = {**MODEL["separator_conf"], "num_spk": TASKS[task]["refs"]}
+    return {**MODEL, "separator_conf": sep}
+
+
+def sep_pairs(data: Path, split: str, n: int, out: Path) -> Path:
+    """The first ``n`` mixtures of a mini WHAM! split with their two speakers (no noise reference)."""
+    from aecomp.data.datadir import write_datadir
+
+    d = DataDir.load(data / split)
+    keep = set(d.utts[:n])
+    return write_datadir(out / f"{split}_sep", {k: {u: v for u, v in t.items() if u in keep}
+                                                for k, t in d.tables.items() if k not in ("spk2utt", "noise1.scp")})
+
+
 def pairs(data: Path, split: str, noise: str, n: int, out: Path) -> Path:
     """``split`` (first ``n`` utterances) mixed with ``noise`` at 0 dB: a paired data dir."""
     from aecomp.data.datadir import write_datadir
@@ -70,8 +101,9 @@ def pairs(data: Path, split: str, noise: str, n: int, out: Path) -> Path:
     return out / split / "mix_0dB"
 
 
-def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
-    conf = {**MODEL, "criterions": [{"name": "si_snr", "conf": {"eps": 1.0e-7}, "wrapper": "fixed_order",
+def espnet_run(train: Path, valid: Path, out: Path, epochs: int, task: str = "enh") -> dict:
+    spec = TASKS[task]
+    conf = {**model(task), "criterions": [{"name": "si_snr", "conf": {"eps": 1.0e-7}, "wrapper": spec["wrapper"],
                                      "wrapper_conf": {"weight": 1.0}}],
             "optim": "adam", "optim_conf": {"lr": 0.001}, "max_epoch": epochs, "batch_type": "unsorted",
             "batch_size": 16, "grad_clip": 5.0, "num_workers": 0, "keep_nbest_models": 1, "seed": 0,
@@ -83,10 +115,11 @@ def espnet_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
     for tag, d in (("train", train), ("valid", valid)):
         shape = out / f"{tag}_shape"
         durs = DataDir.load(d).durations()
-        shape.write_text("".join(f"{u} {int(round(s * 16000))}\n" for u, s in sorted(durs.items())))
-        args += [f"--{tag}_data_path_and_name_and_type", f"{d}/wav.scp,speech_mix,sound",
-                 f"--{tag}_data_path_and_name_and_type", f"{d}/spk1.scp,speech_ref1,sound",
-                 f"--{tag}_shape_file", str(shape)]
+        shape.write_text("".join(f"{u} {int(round(s * spec['rate']))}\n" for u, s in sorted(durs.items())))
+        args += [f"--{tag}_data_path_and_name_and_type", f"{d}/wav.scp,speech_mix,sound"]
+        for k in range(1, spec["refs"] + 1):
+            args += [f"--{tag}_data_path_and_name_and_type", f"{d}/spk{k}.scp,speech_ref{k},sound"]
+        args += [f"--{tag}_shape_file", str(shape)]
     t0 = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - t0
@@ -113,10 +146,10 @@ def espnet_train_seconds(log: str) -> list:
     return out
 
 
-def aecomp_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
-    conf = {"frontend": {"name": "espnet_enh", "conf": MODEL}, "downstream": {"name": "none"},
-            "paradigm": {"name": "cascade", "conf": {"ae_epochs": epochs, "ca_epochs": 0, "signal_loss": "si_snr"}},
-            "data": {"batch_size": 16, "num_workers": 0, "preload": False},
+def aecomp_run(train: Path, valid: Path, out: Path, epochs: int, task: str = "enh") -> dict:
+    conf = {"frontend": {"name": "espnet_enh", "conf": model(task)}, "downstream": {"name": "none"},
+            "paradigm": TASKS[task]["paradigm"](epochs),
+            "data": {"batch_size": 16, "num_workers": 0, "preload": False, "sample_rate": TASKS[task]["rate"]},
             "optim": {"name": "adam", "conf": {"lr": 0.001}},
             "trainer": {"grad_clip": 5.0, "keep_nbest": 1, "seed": 0}}
     out.mkdir(parents=True)
@@ -135,20 +168,27 @@ def aecomp_run(train: Path, valid: Path, out: Path, epochs: int) -> dict:
 
 
 @torch.no_grad()
-def valid_si_snr(state: dict, valid: Path) -> float:
+def valid_si_snr(state: dict, valid: Path, task: str = "enh") -> float:
+    """Mean validation SI-SNR (``enh``), or SI-SNRi over the two PIT-paired speakers (``sep``)."""
     from aecomp import registry
     from aecomp.losses.signal import si_snr
+    from aecomp.metrics.signal import signal_metrics
 
-    fe = registry.build("frontend", {"name": "espnet_enh", "conf": MODEL})
+    fe = registry.build("frontend", {"name": "espnet_enh", "conf": model(task)})
     fe.load_state_dict({k: v for k, v in state.items() if not k.startswith("loss_wrappers")})
     fe.eval()
     d = DataDir.load(valid)
     total = 0.0
+    rate = TASKS[task]["rate"]
     for u in d.utts:
-        noisy = torch.from_numpy(d.audio(u, 16000))[None]
-        clean = torch.from_numpy(d.audio(u, 16000, "spk1.scp"))[None]
+        noisy = torch.from_numpy(d.audio(u, rate))[None]
         n = torch.tensor([noisy.shape[1]])
-        total += float(si_snr(fe(noisy, n), clean, n))
+        if task == "sep":
+            refs = torch.stack([torch.from_numpy(d.audio(u, rate, f"spk{k}.scp")) for k in (1, 2)])[None]
+            total += float(signal_metrics(fe(noisy, n), refs, noisy, n, sample_rate=rate)["si_snri"])
+        else:
+            clean = torch.from_numpy(d.audio(u, rate, "spk1.scp"))[None]
+            total += float(si_snr(fe(noisy, n), clean, n))
     return total / len(d.utts)
 
 
@@ -165,28 +205,36 @@ def main() -> None:
     parser.add_argument("--utts", type=int, default=240)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--task", choices=sorted(TASKS), default="enh",
+                        help="enh: one speaker in noise (16 kHz); sep: two speakers in noise (mini WHAM!, 8 kHz)")
     args = parser.parse_args()
     runs = {"ESPnet enh_train": [], "aecomp train": []}
     with tempfile.TemporaryDirectory(prefix="aecomp-bench-") as tmp:
         tmp = Path(tmp)
-        data = mini_data(tmp, size="default")
-        train = pairs(data, "train", "noise_train", args.utts, tmp / "pairs")
-        valid = pairs(data, "dev", "noise_train", 120, tmp / "pairs")
+        if args.task == "sep":
+            data = mini_data(tmp, size="default", task="wham")
+            train, valid = sep_pairs(data, "train", args.utts, tmp / "pairs"), sep_pairs(data, "dev", 100, tmp / "pairs")
+        else:
+            data = mini_data(tmp, size="default")
+            train = pairs(data, "train", "noise_train", args.utts, tmp / "pairs")
+            valid = pairs(data, "dev", "noise_train", 120, tmp / "pairs")
         for r in range(args.repeats):  # alternating, so that load changes hit both sides
             for (name, side), run in zip(runs.items(), (espnet_run, aecomp_run)):
-                done = run(train, valid, tmp / f"{name.split()[0]}{r}", args.epochs)
-                done["si_snr"] = valid_si_snr(done.pop("state"), valid)
+                done = run(train, valid, tmp / f"{name.split()[0]}{r}", args.epochs, args.task)
+                done["si_snr"] = valid_si_snr(done.pop("state"), valid, args.task)
                 side.append(done)
-    print(f"{args.utts} training pairs x {args.epochs} epochs, batches of 16, seed 0, {args.repeats} alternating "
+    what = "SI-SNRi over 2 speakers" if args.task == "sep" else "SI-SNR"
+    print(f"task {args.task}: {args.utts} training pairs x {args.epochs} epochs, batches of 16, seed 0, {args.repeats} alternating "
           "runs per side; median (min-max):")
     med = {}
     for name, side in runs.items():
         med[name] = {k: statistics.median(r[k] for r in side) for k in ("train", "wall", "si_snr")}
         print(f"  {name}: training epochs {_spread(side, 'train')} s, whole process {_spread(side, 'wall')} s, "
-              f"final valid SI-SNR {_spread(side, 'si_snr', 2)} dB")
+              f"final valid {what} {_spread(side, 'si_snr', 2)} dB")
     esp, ours = med["ESPnet enh_train"], med["aecomp train"]
-    result("espnet_over_aecomp_epoch_time", esp["train"] / ours["train"])
-    result("espnet_over_aecomp_wall_time", esp["wall"] / ours["wall"])
+    prefix = "sep_" if args.task == "sep" else ""
+    result(f"{prefix}espnet_over_aecomp_epoch_time", esp["train"] / ours["train"])
+    result(f"{prefix}espnet_over_aecomp_wall_time", esp["wall"] / ours["wall"])
 
 
 def _spread(runs: list, key: str, digits: int = 1) -> str:

@@ -115,10 +115,12 @@ def train_worker(args, cfg, dist) -> int:
     init = load_init(paradigm, cfg, out_dir, labels)
     for module, source in init.items():
         log.info("%s starts from %s", module, source)
-    train_set = AudioDataset(train_dir, d.sample_rate, paradigm.downstream.encode_target, noise, d.snr_range,
+    # a downstream with no task output (separation, enhancement alone) needs no text table
+    encode = paradigm.downstream.encode_target if paradigm.downstream.decodes else None
+    train_set = AudioDataset(train_dir, d.sample_rate, encode, noise, d.snr_range,
                              d.p_clean, seed=cfg.trainer.seed, preload=d.preload, max_seconds=d.max_seconds,
                              corruptions=corruptions, speed_perturb=d.speed_perturb)
-    valid_set = AudioDataset(valid_dir, d.sample_rate, paradigm.downstream.encode_target, noise, d.snr_range,
+    valid_set = AudioDataset(valid_dir, d.sample_rate, encode, noise, d.snr_range,
                              d.p_clean, seed=d.valid_seed, fixed=True, preload=d.preload, corruptions=corruptions)
     if corruptions is not None:
         log.info("training corruptions: %s", corruptions.describe())

@@ -22,7 +22,9 @@ holding its fingerprint (size, seed, format version):
   ones at the RT60 levels of the recipes' ``reverb`` condition (:data:`REVERB_LEVELS`);
 - ``upstream/{tiny_hubert,tiny_wavlm}.pt``: the SSL upstreams of the mini recipes in s3prl's
   checkpoint format, a tiny HuBERT pre-trained on the training speech and a tiny, randomly
-  initialised WavLM (see :mod:`aecomp.corpora.mini_upstream`).
+  initialised WavLM (see :mod:`aecomp.corpora.mini_upstream`);
+- ``wham/wav8k/min/{tr,cv,tt}/``: two-talker mixtures in noise from the LibriSpeech part's voices and the
+  noise bank, in the generated WHAM! layout (:mod:`aecomp.corpora.mini_wham`).
 
 Same seed and size, same bytes: building twice gives identical files.
 """
@@ -46,6 +48,7 @@ from aecomp.audio.tts import FESTIVAL_VOICES, FLITE_VOICES, Voice, synthesize, t
 from aecomp.corpora import mini_ser, synthetic_noise
 from aecomp.corpora.base import Corpus
 from aecomp.corpora.mini_asc import build_asc
+from aecomp.corpora.mini_wham import build_wham
 from aecomp.corpora.noise import NoiseRecording, write_noise_bank
 from aecomp.corpora.mini_upstream import build_upstream
 from aecomp.corpora.rirs import simulate_rirs, write_rir_bank
@@ -84,7 +87,7 @@ SIZES = {
 TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs", "upstream"),
               "asr": ("LibriSpeech", "noise", "rirs", "upstream"),
               "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",),
-              "ser": ("ser", "upstream"), "asc": ("asc", "noise")}
+              "ser": ("ser", "upstream"), "asc": ("asc", "noise"), "wham": ("wham",)}
 #: RT60s (s) of the test rooms: the levels of the recipes' reverb condition; training rooms span RIRS_TRAIN_RT60
 REVERB_LEVELS = (0.3, 0.6, 0.9)
 RIRS_TRAIN_RT60 = (0.2, 1.0)
@@ -133,6 +136,7 @@ class MiniCorpus(Corpus):
     def prepare(self, corpus_dir: Path, out_dir: Path) -> Dict[str, Path]:
         from aecomp.corpora.librispeech import LibriSpeech
         from aecomp.corpora.speech_commands import SpeechCommands
+        from aecomp.corpora.wham import Wham
 
         corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
         build(corpus_dir, parts=TASK_PARTS[self.task], size=self.size, seed=self.seed, nj=self.nj)
@@ -141,6 +145,8 @@ class MiniCorpus(Corpus):
             out.update(SpeechCommands(task="35", words=WORDS).prepare(corpus_dir / "speech_commands", out_dir))
         elif self.task == "asr":
             out.update(LibriSpeech().prepare(corpus_dir / "LibriSpeech", out_dir))
+        elif self.task == "wham":
+            out.update(Wham().prepare(corpus_dir / "wham", out_dir))
         if "noise" in TASK_PARTS[self.task]:
             out.update(write_noise_bank(noise_recordings(corpus_dir, "train"), noise_recordings(corpus_dir, "test"),
                                         out_dir))
@@ -156,7 +162,7 @@ def build(root: Path, parts=("speech_commands", "noise"), size: str = "default",
     root = Path(root)
     builders = {"speech_commands": _build_speech_commands, "LibriSpeech": _build_librispeech,
                 "noise": _build_noise, "rirs": _build_rirs, "upstream": build_upstream,
-                "ser": mini_ser.build, "asc": build_asc}
+                "ser": mini_ser.build, "asc": build_asc, "wham": build_wham}
     for part in parts:
         fingerprint = json.dumps({"part": part, "size": size, "seed": seed, "version": FORMAT_VERSION,
                                   **PART_VERSIONS.get(part, {})}, sort_keys=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 
@@ -30,9 +30,26 @@ class ESPnetEnhancer(Frontend):
                                                                 **(separator_conf or {}))
         self.decoder = decoder_choices.get_class(decoder)(**(decoder_conf or {}))
 
+    @property
+    def feature_dim(self) -> int:
+        """``N``, the channels of the encoder's features."""
+        return self.encoder.output_dim
+
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_side(wav, lengths)[0]
+
+    def forward_with_side(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """``(output, side)``: the output of :meth:`forward` and what a feature loss needs:
+        ``masked [B, S, L, N]`` (each source's masked encoder features, the decoder's input; ``L`` frames
+        of ``N`` channels) and ``feature_lengths [B]`` (valid frames)."""
         feats, flens = self.encoder(wav, lengths)
         masked, flens, _ = self.separator(feats, flens)
         out = [self.decoder(m, lengths)[0] for m in masked]
         out = [torch.nn.functional.pad(o, (0, wav.shape[-1] - o.shape[-1]))[..., :wav.shape[-1]] for o in out]
-        return out[0] if len(out) == 1 else torch.stack(out, dim=1)
+        est = out[0] if len(out) == 1 else torch.stack(out, dim=1)
+        return est, {"masked": torch.stack(list(masked), dim=1), "feature_lengths": flens}
+
+    def encode(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The encoder alone: ``(features [B, L, N], feature_lengths [B])`` of ``wav [B, T]`` (e.g. of a true
+        source, to compare with the masked features of its estimate)."""
+        return self.encoder(wav, lengths)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -137,12 +137,19 @@ def batch_signal_counts(batch: "Batch", estimate: torch.Tensor, extended: bool =
     """:func:`signal_counts` of ``estimate`` (``[B, T]``, or ``[B, S, T]`` with the speakers first) against
     the speech references of ``batch``, over the examples whose input is not their reference. A
     single estimate is scored against the first speaker."""
+    return signal_counts(*batch_signal_values(batch, estimate, extended, sample_rate))
+
+
+def batch_signal_values(batch: "Batch", estimate: torch.Tensor, extended: bool = False,
+                        sample_rate: int = 16000) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
+    """``(values, keep)``: the per-sample :func:`signal_metrics` ``name -> [B]`` of ``estimate`` (as in
+    :func:`batch_signal_counts`) and ``keep [B]``, the examples whose input is not their reference."""
     est = estimate if estimate.dim() == 3 else estimate[:, None]
     n = 1 if est.shape[1] == 1 else batch.n_speakers
     if est.shape[1] < n:
         raise ValueError(f"{est.shape[1]} estimated sources for {n} speakers")
     values = signal_metrics(est[:, :n], batch.refs[:, :n], batch.noisy, batch.lengths, extended, sample_rate)
-    return signal_counts(values, differs(batch.noisy, batch.clean, batch.lengths))
+    return values, differs(batch.noisy, batch.clean, batch.lengths)
 
 
 def differs(mix: torch.Tensor, ref: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -109,6 +109,11 @@ class Paradigm(PrimaryMetric, nn.Module):
         self.signal_loss = registry.build("loss", signal_loss, where="paradigm.conf.signal_loss",
                                           sample_rate=sample_rate)
 
+    def references(self) -> Tuple[int, bool]:
+        """``(speech sources, whether the noise too)`` a training batch's ``refs`` must hold (a separator:
+        ``(2, True)``); the dry run of a config builds its dummy batch so."""
+        return 1, False
+
     # -- schedule ---------------------------------------------------------------
     def phases(self) -> List[Phase]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -116,9 +116,13 @@ def dry_run(cfg: ExperimentConfig, seconds: float = 0.5) -> object:
     targets = []
     attempt("downstream", lambda: targets.extend(paradigm.downstream.encode_target(t) for t in texts))
     width = max(len(t) for t in targets)
-    batch = Batch(["dry-0", "dry-1"], texts, ["dry-0", "dry-1"], clean + 0.05 * torch.randn(2, n, generator=gen),
-                  clean, torch.tensor([n, n * 3 // 4]), torch.tensor([t + [-1] * (width - len(t)) for t in targets]),
-                  torch.tensor([len(t) for t in targets]), torch.tensor([5.0, float("inf")]))
+    speakers, with_noise = paradigm.references()  # a separator's batch: more speakers, the noise
+    refs = torch.stack([clean] + [0.1 * torch.randn(2, n, generator=gen) for _ in range(speakers - 1)]
+                       + [0.05 * torch.randn(2, n, generator=gen)], 1)
+    noisy = refs.sum(1)
+    batch = Batch(["dry-0", "dry-1"], texts, ["dry-0", "dry-1"], noisy, refs if with_noise else refs[:, :-1],
+                  torch.tensor([n, n * 3 // 4]), torch.tensor([t + [-1] * (width - len(t)) for t in targets]),
+                  torch.tensor([len(t) for t in targets]), torch.tensor([5.0, float("inf")]), with_noise)
     with torch.no_grad():  # each module alone first, so that an error names its section
         attempt("frontend", lambda: paradigm.frontend(batch.noisy, batch.lengths))
         attempt("downstream", lambda: paradigm.downstream(batch.clean, batch.lengths, batch.targets,
