@@ -3,7 +3,11 @@ IEMOCAP=${IEMOCAP:-}                   # .../IEMOCAP_full_release (Session1 ... 
 ESC50=${ESC50:-}                       # .../ESC-50-master: training noise and the matched test condition
 MUSAN=${MUSAN:-}                       # .../musan: the unmatched test condition (noise/ only)
 export AECOMP_MINI=${AECOMP_MINI:-$AECOMP_ROOT/mini_corpus}   # where the mini corpus is built (configs use it)
-# s3prl checkpoint (WavLM format) of the SSL upstream (ssl_er downstream, SSL loss of cascade_ssl); default:
-# the tiny, randomly initialised one that stage 1 builds with the mini corpus. Point it at a real one
-# (e.g. WavLM-Base+.pt) for real experiments.
-export SSL_UPSTREAM=${SSL_UPSTREAM:-$AECOMP_MINI/upstream/tiny_wavlm.pt}
+# SSL upstream (ssl_er recogniser and the SSL loss of cascade_ssl): s3prl upstream name and checkpoint; default:
+# the tiny HuBERT that the template pre-trains on the mini corpus's training speech when a selected system needs
+# it (aecomp/corpora/mini_upstream.py). For real experiments point both at a real model, e.g.
+# SSL_UPSTREAM_NAME=wavlm_local SSL_UPSTREAM=.../WavLM-Base+.pt
+export SSL_UPSTREAM_NAME=${SSL_UPSTREAM_NAME:-hubert_local}
+export SSL_UPSTREAM=${SSL_UPSTREAM:-$AECOMP_MINI/upstream/tiny_hubert.pt}
+# cascade_ssl_random: the same recogniser and loss through a tiny, randomly initialised WavLM (the baseline)
+export SSL_UPSTREAM_RANDOM=${SSL_UPSTREAM_RANDOM:-$AECOMP_MINI/upstream/tiny_wavlm.pt}
