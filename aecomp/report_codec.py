@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from aecomp.fs import atomic_output
+from aecomp.report import _cell, _stats
 
 CATEGORY = re.compile(r"cat(\d+)_(.+)")
 CODEC_NAMES = {"aac": "AAC", "he-aac": "HE-AAC", "mp3": "MP3", "opus": "Opus", "sbc": "SBC", "g722": "G.722",
@@ -75,15 +76,8 @@ def epoch_rows(exp_dir: Path) -> List[dict]:
 
 
 def _mean(values: List[float]) -> Optional[Tuple[float, float, int]]:
-    if not values:
-        return None
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values)
-
-
-def _cell(agg) -> str:
-    if agg is None:
-        return "–"
-    return f"{agg[0]:.3f}" + (f" ± {agg[1]:.3f}" if agg[2] > 1 else "")
+    """(mean, std, number of runs) as the report's tables aggregate, or None without values."""
+    return _stats(values) if values else None
 
 
 def _config(exp_dir: Path, system: str) -> dict:

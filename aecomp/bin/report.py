@@ -47,13 +47,13 @@ def main(args) -> int:
         pngs.append(png)
         shown[family] = str(Path(png.resolve()).relative_to(out.resolve().parent) if png.resolve().is_relative_to(
             out.resolve().parent) else png.resolve())
+    shown_systems = systems or sorted({r["system"] for r in rows})
     notes = "\n\n".join(n for n in (args.notes, report.describe_data(Path(args.data_dir)) if args.data_dir else "",
-                                    report.describe_systems(exp, systems or sorted({r["system"] for r in rows}))) if n)
+                                    report.describe_systems(exp, shown_systems)) if n)
     provenance = report.describe_provenance(Path(args.data_dir), exp, rows, args.command) if args.data_dir else ""
     from aecomp.report_codec import PLOT, codec_section
     from aecomp.report_confusion import confusion_figures
 
-    shown_systems = systems or sorted({r["system"] for r in rows})
     link = os.path.relpath((exp / PLOT).resolve(), out.resolve().parent)
     appendix = [confusion_figures(exp, shown_systems, out),  # classifiers by recall
                 codec_section(rows, exp, shown_systems, link)]  # seed 004's codec categories
