@@ -197,7 +197,7 @@ def _scene(scene: str, loc_rng, clip_rng, n: int, voices: Dict[str, List[np.ndar
             src = _announcement(voices["announce"][int(clip_rng.integers(len(voices["announce"])))], clip_rng, n)
         else:
             # the location's own source (the same engine, the same birds' songs), heard from a random offset
-            long = sources[name](np.random.default_rng([seed, zlib.crc32(name.encode())]), 2 * n, sr)
+            long = sources[name](_rng(seed, name), 2 * n, sr)
             start = int(clip_rng.integers(0, n))
             src = long[start:start + n]
         x += gain * src
