@@ -92,8 +92,9 @@ class Trainer:
     def __init__(self, paradigm, cfg: ExperimentConfig, out_dir: str | Path, train_set: AudioDataset,
                  valid_set: AudioDataset, device: str = "cpu", dist: Optional[Distributed] = None,
                  downstream_pretrained: bool = False):
-        """``downstream_pretrained``: the downstream model starts trained (``init``), so every epoch
-        may be selected as best; otherwise only epochs after it first trained."""
+        """``downstream_pretrained``: the downstream model starts trained (``init``), so epochs before it
+        trains may be selected as best; otherwise only epochs after it first trained. Either way, only once
+        every module the schedule trains has trained (:meth:`_selectable`)."""
         self.dist = dist or Distributed()
         if self.dist.enabled and torch.device(device).type == "cuda":
             paradigm = torch.nn.SyncBatchNorm.convert_sync_batchnorm(paradigm)  # batch statistics over all ranks
@@ -252,7 +253,6 @@ class Trainer:
 
     def _end_epoch(self, epoch: int, phase, train_stats, valid, seconds: float, train_seconds: float) -> None:
         """``seconds``: the epoch with its validation; ``train_seconds``: its training loop alone."""
-        ds = self.paradigm.downstream
         record = {"epoch": epoch + 1, "phase": phase.name, "seconds": round(seconds, 2),
                   "train_seconds": round(train_seconds, 2),
                   "lr": [g["lr"] for g in self.optimizer.param_groups], "train": train_stats, "valid": valid}
@@ -264,8 +264,7 @@ class Trainer:
             else:
                 self.scheduler.step()
         name = f"ep{epoch + 1:03d}.pt"
-        eligible = (self.downstream_pretrained or not any(True for _ in ds.parameters())
-                    or any(p.trains("downstream") for p in self.schedule[:epoch + 1]))
+        eligible = self._selectable(epoch)
         value = valid.get(self.paradigm.metric)
         if eligible and value is not None and not math.isnan(value):
             self.state.best.append({"epoch": epoch + 1, "value": value, "file": name})
@@ -308,6 +307,19 @@ class Trainer:
         """Write the model weights as ``epochs/epoch<epoch>.pt`` if ``trainer.keep_epochs`` asks for them."""
         if epoch in self.cfg.trainer.keep_epochs and self.dist.is_main:
             save_checkpoint(epoch_weights(self.out_dir, epoch), {"model": self.paradigm.state_dict()})
+
+    def _selectable(self, epoch: int) -> bool:
+        """Whether the weights after ``epoch`` (0-based) may be chosen as the best: every module the
+        schedule trains has trained at least once by then (a cascade's model is never its front-end after
+        one enhancement epoch in front of a recogniser that has not adapted to it), and the downstream has
+        trained unless it started trained or has no parameters."""
+        done = self.schedule[:epoch + 1]
+        modules = {m for p in self.schedule for m in p.train}
+        if not all(any(m in p.train for p in done) for m in modules):
+            return False
+        ds = self.paradigm.downstream
+        return (self.downstream_pretrained or not any(True for _ in ds.parameters())
+                or any(p.trains("downstream") for p in done))
 
     def _save(self, name: str) -> None:
         """Write checkpoint ``name``, point ``latest`` at it, and delete all but it and the best."""

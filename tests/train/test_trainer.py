@@ -18,7 +18,7 @@ from aecomp.train.system import build_paradigm, prepare_vocabulary
 from aecomp.train.trainer import Preempted, Trainer, TrainingError
 
 
-def make_trainer(mini_data, out_dir, paradigm=None, **trainer_conf):
+def make_trainer(mini_data, out_dir, paradigm=None, downstream_pretrained=False, **trainer_conf):
     cfg = config_from_dict({
         "frontend": {"name": "unet", "conf": {"channels": [2, 2]}},
         "downstream": {"name": "kws_cnn", "conf": {"channels": [2, 4], "time_steps": 2, "dropout": 0.3}},
@@ -35,7 +35,7 @@ def make_trainer(mini_data, out_dir, paradigm=None, **trainer_conf):
     bank = NoiseBank(DataDir.load(mini_data / "noise_train"), 16000)
     tr = AudioDataset(train, 16000, paradigm.downstream.encode_target, bank, seed=cfg.trainer.seed, preload=True)
     va = AudioDataset(dev, 16000, paradigm.downstream.encode_target, bank, seed=5, fixed=True, preload=True)
-    return Trainer(paradigm, cfg, out_dir, tr, va)
+    return Trainer(paradigm, cfg, out_dir, tr, va, downstream_pretrained=downstream_pretrained)
 
 
 def params(trainer):
@@ -308,6 +308,16 @@ def test_kept_epochs_survive_a_crash_and_resume(mini_data, tmp_path, reference):
 def test_keep_epochs_beyond_the_schedule_is_refused(mini_data, tmp_path):
     with pytest.raises(TrainingError, match=r"\(trainer.keep_epochs\): \[4\] not in 0..3"):
         make_trainer(mini_data, tmp_path / "exp", keep_epochs=[0, 4])
+
+
+def test_best_is_chosen_only_once_every_trained_module_has_trained(mini_data, tmp_path):
+    """A cascade whose recogniser starts trained: its two enhancement epochs are never the best model (the
+    front-end half-trained in front of a recogniser not adapted to it); only the adaptation epoch is."""
+    t = make_trainer(mini_data, tmp_path / "exp", downstream_pretrained=True, keep_nbest=3,
+                     paradigm={"name": "cascade", "conf": {"ae_epochs": 2, "ca_epochs": 1}})
+    t.fit()
+    assert [b["epoch"] for b in t.state.best] == [3]
+    assert json.loads((t.out_dir / "best.json").read_text())["epoch"] == 3
 
 
 def test_model_is_the_average_of_the_nbest_checkpoints(mini_data, tmp_path):
