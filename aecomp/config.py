@@ -9,6 +9,7 @@ Layout of an experiment YAML (every section optional except the plugins)::
     optim:      {name: adam, conf: {lr: 0.001}}  # OptimConf
     scheduler:  {name: none}                     # SchedulerConf
     trainer:    {...}                            # TrainerConf
+    evaluation: {sets: ["*"]}                    # EvaluationConf: the evaluation sets it is scored on
     init:       {frontend: cascade, downstream: noisy}  # module path -> system[:module] (init_from_dict)
 
 A config may start from another one: ``base: common.yaml`` (a path relative to the
@@ -133,6 +134,15 @@ class TrainerConf:
     keep_epochs: List[int] = field(default_factory=list)
 
 
+@dataclass
+class EvaluationConf:
+    """What ``aecomp evaluate`` (recipe stage 5) scores the system on."""
+
+    #: shell patterns of the evaluation set names (``data/eval/<name>``) the system is scored on; the other
+    #: sets given are not scored (named in the log), e.g. codec fine-tuning systems off the noise grid
+    sets: List[str] = field(default_factory=lambda: ["*"])
+
+
 def init_from_dict(data: Any, source: str = "<config>", lines=None) -> Dict[str, str]:
     """The ``init`` section: module path of the paradigm -> where its weights come from.
 
@@ -153,7 +163,8 @@ def init_from_dict(data: Any, source: str = "<config>", lines=None) -> Dict[str,
     return {k: v for k, v in data.items() if v is not None}
 
 
-SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf}
+SECTIONS = {"data": DataConf, "optim": OptimConf, "scheduler": SchedulerConf, "trainer": TrainerConf,
+            "evaluation": EvaluationConf}
 PLUGIN_SECTIONS = ("frontend", "downstream", "paradigm")
 
 
@@ -168,6 +179,7 @@ class ExperimentConfig:
     optim: OptimConf
     scheduler: SchedulerConf
     trainer: TrainerConf
+    evaluation: EvaluationConf = field(default_factory=EvaluationConf)
     #: module path -> source (see :func:`init_from_dict`)
     init: Dict[str, str] = field(default_factory=dict)
     source: str = "<config>"

@@ -6,7 +6,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -14,6 +14,7 @@ from aecomp.data.datadir import DataDir
 from aecomp.data.dataset import AudioDataset, collate
 from aecomp.data.evalsets import read_meta
 from aecomp.data.sampler import BucketBatchSampler
+from aecomp.errors import AecompError
 from aecomp.examples import ExampleKeeper, chosen
 from aecomp.fs import atomic_write_text
 from aecomp.metrics.signal import batch_signal_values, signal_counts, summarize_signal
@@ -22,6 +23,10 @@ from aecomp.train.system import load_paradigm
 from aecomp.train.trainer import epoch_weights
 
 log = logging.getLogger(__name__)
+
+
+class EvaluationError(AecompError):
+    """An evaluation that cannot run as asked (the message says why and what to do)."""
 
 
 def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_dir: str | Path,
@@ -41,6 +46,7 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     weights = model_dir / "model.pt" if epoch is None else kept_epoch(model_dir, epoch)
     paradigm, cfg = load_paradigm(model_dir, device, weights)
+    data_dirs = _sets_of_system(cfg, model_dir, [Path(d) for d in data_dirs])
     stamp = weights.stat().st_mtime
     checkpoint = "model.pt" if epoch is None else f"epoch{epoch}"
     scored = model_dir if epoch is None else f"{model_dir} ({checkpoint})"  # in log lines
@@ -63,6 +69,22 @@ def evaluate_sets(model_dir: str | Path, data_dirs: Sequence[str | Path], out_di
         atomic_write_text(dest, json.dumps(results[d.name], indent=1))
         log.info("%s on %s: %s=%.4f -> %s", scored, d.name, paradigm.metric, results[d.name][paradigm.metric], dest)
     return results
+
+
+def _sets_of_system(cfg, model_dir: Path, data_dirs: List[Path]) -> List[Path]:
+    """The sets of ``data_dirs`` that the system's ``evaluation.sets`` patterns choose; the others are
+    named in the log. An error when the patterns choose none of them."""
+    patterns = cfg.evaluation.sets
+    kept = [d for d in data_dirs if chosen(d.name, patterns)]
+    left = [d.name for d in data_dirs if not chosen(d.name, patterns)]
+    if data_dirs and not kept:
+        raise EvaluationError(f"{model_dir}/config.yaml: evaluation.sets {patterns} chooses none of the "
+                              f"{len(data_dirs)} set(s) given ({', '.join(d.name for d in data_dirs)}); "
+                              "give other sets, or other patterns in the system's training config")
+    if left:
+        log.info("%s: %d of %d set(s) not scored, outside its evaluation.sets %s: %s", model_dir, len(left),
+                 len(data_dirs), patterns, ", ".join(left))
+    return kept
 
 
 def kept_epoch(model_dir: Path, epoch: int) -> Path:

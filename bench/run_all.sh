@@ -20,7 +20,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 py=../tools/venv/bin/python
-for b in "${benches[@]}"; do [ -f "$b.py" ] || { echo "$0: no benchmark bench/$b.py" >&2; exit 1; }; done
+# benchmarks that are another one's script with options: name -> "script.py options"
+declare -A variants=([vs_espnet_sep]="vs_espnet.py --task sep")
+script() { local v=${variants[$1]:-$1.py}; echo "${v%% *}"; }
+script_args() { local v=${variants[$1]:-}; [[ "$v" == *" "* ]] && echo "${v#* }" || true; }
+for b in "${benches[@]}"; do [ -f "$(script "$b")" ] || { echo "$0: no benchmark bench/$(script "$b")" >&2; exit 1; }; done
 declare -A quick_args=(
   [trainer_overhead]="--utts 96 --epochs 1 --repeats 1" [ssl_cache]="--steps 2 --batch 4 --distinct_batches 2"
   [vs_espnet]="--utts 32 --epochs 1 --repeats 1" [memory]="-- $py -c pass" [codec_speed]="--clips 2")
@@ -35,6 +39,14 @@ declare -A about=(
   [ssl_cache_speedup]="> 1|SSL loss step time without / with the clean-feature cache"
   [espnet_over_aecomp_epoch_time]=">= 1|ESPnet / aecomp training-epoch time (validation left out), same model and data"
   [espnet_over_aecomp_wall_time]=">= 1|ESPnet / aecomp whole-process wall time, same model and data"
+  [espnet_seconds_per_epoch]="report|ESPnet enh_train: training seconds per epoch (median over repeats)"
+  [aecomp_seconds_per_epoch]="report|aecomp train: training seconds per epoch (median over repeats)"
+  [espnet_final_valid_si_snr_db]="report|ESPnet enh_train: final validation SI-SNR, dB"
+  [aecomp_final_valid_si_snr_db]="report|aecomp train: final validation SI-SNR, dB"
+  [sep_espnet_seconds_per_epoch]="report|two-talker separation, ESPnet enh_train: training seconds per epoch"
+  [sep_aecomp_seconds_per_epoch]="report|two-talker separation, aecomp train: training seconds per epoch"
+  [sep_espnet_final_valid_si_snr_db]="report|two-talker separation, ESPnet enh_train: final validation SI-SNRi, dB"
+  [sep_aecomp_final_valid_si_snr_db]="report|two-talker separation, aecomp train: final validation SI-SNRi, dB"
   [sep_espnet_over_aecomp_epoch_time]=">= 1|the same, two-talker separation (vs_espnet.py --task sep)"
   [sep_espnet_over_aecomp_wall_time]=">= 1|the same, two-talker separation, whole process"
   [peak_rss_mib]="report|peak resident memory of a Speech Commands recipe run, MiB"
@@ -49,22 +61,24 @@ commit=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] || commit+=" (with uncommitted changes)"
 rows=(); start=$SECONDS
 for b in "${benches[@]}"; do
-  echo "=== bench/$b.py"
+  py_file=$(script "$b"); read -ra args <<< "$(script_args "$b")"
+  echo "=== bench/$py_file ${args[*]}"
   t0=$SECONDS; log=$(mktemp)
-  args=(); ! $quick || [ -z "${quick_args[$b]:-}" ] || read -ra args <<< "${quick_args[$b]}"
-  $py "$b.py" "${args[@]}" 2>"$log.err" | tee "$log" || { echo "bench/$b.py failed:"; tail -20 "$log.err"; exit 1; }
+  ! $quick || [ -z "${quick_args[${py_file%.py}]:-}" ] || read -ra quick_opts <<< "${quick_args[${py_file%.py}]}"
+  ! $quick || args+=("${quick_opts[@]}")
+  $py "$py_file" "${args[@]}" 2>"$log.err" | tee "$log" || { echo "bench/$py_file failed:"; tail -20 "$log.err"; exit 1; }
   figures=$(tac "$log" | awk '/^[a-z0-9_]+: -?[0-9.]+$/ {print; next} {exit}' | tac)
-  [ -n "$figures" ] || { echo "bench/$b.py printed no 'name: value' figure at its end" >&2; exit 1; }
+  [ -n "$figures" ] || { echo "bench/$py_file printed no 'name: value' figure at its end" >&2; exit 1; }
   while read -r name value; do
     name=${name%:}
-    [ -n "${about[$name]:-}" ] || { echo "$0: figure '$name' of bench/$b.py has no target here (about[])" >&2; exit 1; }
+    [ -n "${about[$name]:-}" ] || { echo "$0: figure '$name' of bench/$py_file has no target here (about[])" >&2; exit 1; }
     target=${about[$name]%%|*}
     if [ "$target" = report ]; then verdict=""; else
       verdict=$(awk -v v="$value" -v t="$target" 'BEGIN { split(t, a, " "); op = a[1]; x = a[2] + 0; v += 0
         ok = (op == "<" && v < x) || (op == "<=" && v <= x) || (op == ">" && v > x) || (op == ">=" && v >= x)
         print ok ? " ✔" : " ✘" }')
     fi
-    rows+=("| \`$b.py\` | ${about[$name]#*|} | \`$name\` | $value | $target$verdict | $((SECONDS - t0)) s |")
+    rows+=("| \`$py_file${args[*]:+ ${args[*]}}\` | ${about[$name]#*|} | \`$name\` | $value | $target$verdict | $((SECONDS - t0)) s |")
   done <<< "$figures"
   rm -f "$log" "$log.err"
 done

@@ -84,10 +84,11 @@ SIZES = {
 }
 
 #: parts of the corpus each task needs
-TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs", "upstream"),
-              "asr": ("LibriSpeech", "noise", "rirs", "upstream"),
+#: (the SSL upstream is its own part: a recipe's template pre-trains it after stage 1 only when a system to
+#: train names it, egs/TEMPLATE/aecomp.sh)
+TASK_PARTS = {"scr": ("speech_commands", "noise", "rirs"), "asr": ("LibriSpeech", "noise", "rirs"),
               "noise": ("noise",), "rirs": ("rirs",), "upstream": ("upstream",),
-              "ser": ("ser", "upstream"), "asc": ("asc", "noise"), "wham": ("wham",)}
+              "ser": ("ser",), "asc": ("asc", "noise"), "wham": ("wham",)}
 #: RT60s (s) of the test rooms: the levels of the recipes' reverb condition; training rooms span RIRS_TRAIN_RT60
 REVERB_LEVELS = (0.3, 0.6, 0.9)
 RIRS_TRAIN_RT60 = (0.2, 1.0)

@@ -96,22 +96,26 @@ done
 mkdir -p "$expdir/log"
 
 # Stage 0, before whichever stage runs first: config mistakes fail in seconds, not after data preparation.
-ssl_later=()  # configs naming the mini corpus's SSL upstream, which stage 1 pre-trains: checked after it
-if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
-  current=0; configs=(); to_check=""
-  for s in $systems; do  # systems still to train (a trained one keeps its config.yaml)
+# Systems still to train (a trained one keeps its config.yaml) and their configs; those naming the mini
+# corpus's SSL upstream while it is not built yet wait for it: it is pre-trained after stage 1, only then.
+to_check=""; configs=(); ssl_later=()
+if [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
+  for s in $systems; do
     for run in $runs; do
       [ -f "$expdir/$s/$run/model.pt" ] || { configs+=("$conf_dir/train_${s}.yaml"); to_check+="$s "; break; }
     done
   done
+  if [ -n "$to_check" ] && [ ! -f "${SSL_UPSTREAM:-}" ] && [[ "${SSL_UPSTREAM:-}" == "${AECOMP_MINI:-}/upstream/"* ]]; then
+    rest=(); for c in "${configs[@]}"; do
+      if grep -q 'SSL_UPSTREAM' "$c"; then ssl_later+=("$c"); else rest+=("$c"); fi
+    done; configs=(${rest[@]+"${rest[@]}"})
+  fi
+fi
+if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
+  current=0
   if [ -z "$to_check" ]; then
     log "every system is trained: no config to check"
   else
-    if [ "$stage" -le 1 ] && [ ! -f "${SSL_UPSTREAM:-}" ] && [[ "${SSL_UPSTREAM:-}" == "${AECOMP_MINI:-}/upstream/"* ]]; then
-      rest=(); for c in "${configs[@]}"; do
-        if grep -q 'SSL_UPSTREAM' "$c"; then ssl_later+=("$c"); else rest+=("$c"); fi
-      done; configs=(${rest[@]+"${rest[@]}"})
-    fi
     log "checking the configs of: $to_check(build each system, one dummy batch; --check_config false skips)"
     [ ${#configs[@]} -eq 0 ] || aecomp check-config --override "$train_args" "${configs[@]}"
   fi
@@ -134,14 +138,16 @@ if run_stage 1; then
     record_stage 1 "$datadir" --data_args "$data_args" ${fold_opt:+--folds "$folds"} --sample_rate "$sample_rate"
   fi
 fi
-if [ ${#ssl_later[@]} -gt 0 ]; then
+if [ ${#ssl_later[@]} -gt 0 ]; then  # only systems that use it pay for the upstream's pre-training
   current=0
-  if [ ! -f "$SSL_UPSTREAM" ]; then  # data prepared before the mini corpus had it: build (pre-train) it now
-    log "building the mini corpus's SSL upstreams ($SSL_UPSTREAM; a few minutes)"
+  if [ ! -f "$SSL_UPSTREAM" ]; then
+    log "building the mini corpus's SSL upstreams for ${ssl_later[*]} ($SSL_UPSTREAM; a few minutes)"
     aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
   fi
-  log "checking the configs that name the SSL upstream: ${ssl_later[*]}"
-  aecomp check-config --override "$train_args" "${ssl_later[@]}"
+  if $check_config; then
+    log "checking the configs that name the SSL upstream: ${ssl_later[*]}"
+    aecomp check-config --override "$train_args" "${ssl_later[@]}"
+  fi
 fi
 
 if [ "$folds" -gt 0 ] && [ "$stage" -le 5 ] && [ "$stop_stage" -ge 2 ]; then

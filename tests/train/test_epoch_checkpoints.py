@@ -76,3 +76,19 @@ def test_cosine_restarts_restart_every_given_number_of_epochs():
         sched.step()
     assert interval == "step" and lrs[0] == lrs[10] == 0.1  # a restart after 2 epochs of 5 steps
     assert lrs[9] < 0.01 and all(a > b for a, b in zip(lrs[:9], lrs[1:10]))
+
+
+def test_evaluate_scores_only_the_sets_of_the_systems_evaluation_sets(mini_data, tmp_path):
+    """evaluation.sets in the training config: the other sets given are named in the log and not scored; patterns
+    choosing none of the sets given are an error that names the config."""
+    config = tmp_path / "train_x.yaml"
+    config.write_text(CONFIG + "evaluation: {sets: [dev, 'te*']}\n")
+    model = tmp_path / "exp"
+    run_cli("train", "--config", str(config), "--train_data", str(mini_data / "train"), "--valid_data",
+            str(mini_data / "dev"), "--noise", str(mini_data / "noise_train"), "--out_dir", str(model))
+    proc = run_cli("evaluate", "--model_dir", str(model), "--data", str(mini_data / "test"), str(mini_data / "train"))
+    assert sorted(p.parent.name for p in (model / "eval").glob("*/metrics.json")) == ["test"]
+    assert "1 of 2 set(s) not scored, outside its evaluation.sets ['dev', 'te*']: train" in proc.stderr
+    proc = run_cli("evaluate", "--model_dir", str(model), "--data", str(mini_data / "train"), check=False)
+    assert proc.returncode != 0
+    assert f"{model}/config.yaml: evaluation.sets ['dev', 'te*'] chooses none of the 1 set(s) given (train)" in proc.stderr

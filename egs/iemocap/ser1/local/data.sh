@@ -26,7 +26,6 @@ if [ -n "$IEMOCAP" ]; then
   { [ -n "$ESC50" ] && [ -n "$MUSAN" ]; } || {
     echo "$0: IEMOCAP is set: set ESC50 (ESC-50-master, training and matched noise) and MUSAN (musan," \
       "unmatched noise) too" >&2; exit 1; }
-  [ -f "$SSL_UPSTREAM" ] || aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
 else
   echo "IEMOCAP is not set: using the built-in mini corpus in $AECOMP_MINI"
   aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=ser --opt size="$mini_size" \

@@ -31,7 +31,6 @@ if [ -n "$LIBRISPEECH" ]; then
   fi
   # rooms for the reverb condition: simulated, as Kaldi's RIRS_NOISES/simulated_rirs (data/rirs_{train,test})
   aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=rirs --opt nj="$nj"
-  [ -f "$SSL_UPSTREAM" ] || aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=upstream
 else
   echo "LIBRISPEECH is not set: using the built-in mini corpus in $AECOMP_MINI"
   aecomp prepare mini --corpus_dir "$AECOMP_MINI" --out_dir "$datadir" --opt task=asr --opt size="$mini_size" --opt nj="$nj"
