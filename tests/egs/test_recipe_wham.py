@@ -43,7 +43,7 @@ def test_wham_recipe_end_to_end(recipe_run):
            for s in ("train", "dev", "test")}
     assert not (spk["train"] & spk["test"]) and not (spk["train"] & spk["dev"]) and not (spk["dev"] & spk["test"])
     assert (tmp / "data" / "eval" / "test" / "noise1.scp").is_file()
-    params = {}
+    params, epochs = {}, {}
     for system in SYSTEMS:
         run = tmp / "exp" / system / "seed1"
         m = json.loads((run / "eval" / "test" / "metrics.json").read_text())
@@ -55,6 +55,8 @@ def test_wham_recipe_end_to_end(recipe_run):
         kept = sorted(p.name for p in (run / "eval" / "test" / "examples").iterdir())
         assert any("estimate2" in k for k in kept) and not any("estimate3" in k for k in kept)  # 2 speakers, no noise
         params[system] = json.loads((run / "best.json").read_text())["parameters"]
+        epochs[system] = len(json.loads((run / "history.json").read_text()))
+    assert set(epochs.values()) == {2}, epochs  # a like-for-like comparison: every system trains conf/debug's 2 epochs
     # the noise output adds one mask's weights; NASS adds only its projector (debug: 16 -> 16 -> 16)
     assert params["convtasnet_noise"] > params["convtasnet"]
     assert params["convtasnet_nass"] - params["convtasnet_noise"] == 16 * 16 + 16 + 16 * 16 + 16
