@@ -76,7 +76,7 @@ def _sets_of_system(cfg, model_dir: Path, data_dirs: List[Path]) -> List[Path]:
     named in the log. An error when the patterns choose none of them."""
     patterns = cfg.evaluation.sets
     kept = [d for d in data_dirs if chosen(d.name, patterns)]
-    left = [d.name for d in data_dirs if not chosen(d.name, patterns)]
+    left = [d.name for d in data_dirs if d not in kept]
     if data_dirs and not kept:
         raise EvaluationError(f"{model_dir}/config.yaml: evaluation.sets {patterns} chooses none of the "
                               f"{len(data_dirs)} set(s) given ({', '.join(d.name for d in data_dirs)}); "

@@ -110,14 +110,14 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
       if grep -q 'SSL_UPSTREAM' "$c"; then ssl_later+=("$c"); else rest+=("$c"); fi
     done; configs=(${rest[@]+"${rest[@]}"})
   fi
-fi
-if $check_config && [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
-  current=0
-  if [ -z "$to_check" ]; then
-    log "every system is trained: no config to check"
-  else
-    log "checking the configs of: $to_check(build each system, one dummy batch; --check_config false skips)"
-    [ ${#configs[@]} -eq 0 ] || aecomp check-config --override "$train_args" "${configs[@]}"
+  if $check_config; then
+    current=0
+    if [ -z "$to_check" ]; then
+      log "every system is trained: no config to check"
+    else
+      log "checking the configs of: $to_check(build each system, one dummy batch; --check_config false skips)"
+      [ ${#configs[@]} -eq 0 ] || aecomp check-config --override "$train_args" "${configs[@]}"
+    fi
   fi
 fi
 
