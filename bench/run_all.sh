@@ -22,9 +22,10 @@ done
 py=../tools/venv/bin/python
 # benchmarks that are another one's script with options: name -> "script.py options"
 declare -A variants=([vs_espnet_sep]="vs_espnet.py --task sep")
-script() { local v=${variants[$1]:-$1.py}; echo "${v%% *}"; }
-script_args() { local v=${variants[$1]:-}; [[ "$v" == *" "* ]] && echo "${v#* }" || true; }
-for b in "${benches[@]}"; do [ -f "$(script "$b")" ] || { echo "$0: no benchmark bench/$(script "$b")" >&2; exit 1; }; done
+for b in "${benches[@]}"; do
+  read -ra cmd <<< "${variants[$b]:-$b.py}"
+  [ -f "${cmd[0]}" ] || { echo "$0: no benchmark bench/${cmd[0]}" >&2; exit 1; }
+done
 declare -A quick_args=(
   [trainer_overhead]="--utts 96 --epochs 1 --repeats 1" [ssl_cache]="--steps 2 --batch 4 --distinct_batches 2"
   [vs_espnet]="--utts 32 --epochs 1 --repeats 1" [memory]="-- $py -c pass" [codec_speed]="--clips 2")
@@ -61,12 +62,13 @@ commit=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] || commit+=" (with uncommitted changes)"
 rows=(); start=$SECONDS
 for b in "${benches[@]}"; do
-  py_file=$(script "$b"); read -ra args <<< "$(script_args "$b")"
-  echo "=== bench/$py_file ${args[*]}"
-  t0=$SECONDS; log=$(mktemp)
-  ! $quick || [ -z "${quick_args[${py_file%.py}]:-}" ] || read -ra quick_opts <<< "${quick_args[${py_file%.py}]}"
-  ! $quick || args+=("${quick_opts[@]}")
-  $py "$py_file" "${args[@]}" 2>"$log.err" | tee "$log" || { echo "bench/$py_file failed:"; tail -20 "$log.err"; exit 1; }
+  read -ra cmd <<< "${variants[$b]:-$b.py}"; py_file=${cmd[0]}; args=("${cmd[@]:1}")  # the script, its options
+  t0=$SECONDS; log=$(mktemp); run_args=("${args[@]}")
+  if $quick && [ -n "${quick_args[${py_file%.py}]:-}" ]; then
+    read -ra shrunk <<< "${quick_args[${py_file%.py}]}"; run_args+=("${shrunk[@]}")
+  fi
+  echo "=== bench/$py_file ${run_args[*]}"
+  $py "$py_file" "${run_args[@]}" 2>"$log.err" | tee "$log" || { echo "bench/$py_file failed:"; tail -20 "$log.err"; exit 1; }
   figures=$(tac "$log" | awk '/^[a-z0-9_]+: -?[0-9.]+$/ {print; next} {exit}' | tac)
   [ -n "$figures" ] || { echo "bench/$py_file printed no 'name: value' figure at its end" >&2; exit 1; }
   while read -r name value; do
@@ -102,5 +104,5 @@ torch=$($py -c 'import torch; print(torch.__version__, "with", torch.get_num_thr
   printf '%s\n' "${rows[@]}"
 } > "$out.tmp"
 mv "$out.tmp" "$out"
-echo "=== figures written to bench/$out"
+echo "=== figures written to $([[ $out == /* ]] || echo bench/)$out"
 cat "$out"
