@@ -21,7 +21,10 @@ while [ $# -gt 0 ]; do
 done
 py=../tools/venv/bin/python
 # benchmarks that are another one's script with options: name -> "script.py options"
-declare -A variants=([vs_espnet_sep]="vs_espnet.py --task sep")
+declare -A variants=([vs_espnet_sep]="vs_espnet.py --task sep"
+  [recipe_scr1]="recipe_time.py egs/speech_commands/scr1" [recipe_asr1]="recipe_time.py egs/librispeech/asr1 --budget_minutes 30"
+  [recipe_ser1]="recipe_time.py egs/iemocap/ser1" [recipe_asc1]="recipe_time.py egs/dcase2020/asc1"
+  [recipe_enh1]="recipe_time.py egs/wham/enh1")
 for b in "${benches[@]}"; do
   read -ra cmd <<< "${variants[$b]:-$b.py}"
   [ -f "${cmd[0]}" ] || { echo "$0: no benchmark bench/${cmd[0]}" >&2; exit 1; }
@@ -50,6 +53,9 @@ declare -A about=(
   [sep_aecomp_final_valid_si_snr_db]="report|two-talker separation, aecomp train: final validation SI-SNRi, dB"
   [sep_espnet_over_aecomp_epoch_time]=">= 1|the same, two-talker separation (vs_espnet.py --task sep)"
   [sep_espnet_over_aecomp_wall_time]=">= 1|the same, two-talker separation, whole process"
+  [recipe_wall_minutes]="report|the recipe's ./run.sh from a fresh clone of HEAD (defaults; installation not counted), minutes"
+  [recipe_peak_rss_mib]="report|its peak resident memory, summed over the process tree, MiB"
+  [recipe_over_budget]="<= 1|its wall time / the issues' budget (--budget_minutes: 15 min, LibriSpeech 30)"
   [peak_rss_mib]="report|peak resident memory of a Speech Commands recipe run, MiB"
   [codec_pyav_x_realtime_per_core]="report|codec corruption in-process (PyAV), x real time per core, median over codecs"
   [codec_ffmpeg_x_realtime_per_core]="report|codec corruption through ffmpeg subprocesses, x real time per core"

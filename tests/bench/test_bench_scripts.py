@@ -43,6 +43,22 @@ def test_run_all_refuses_an_unknown_benchmark(tmp_path):
     assert not (tmp_path / "R.md").exists()
 
 
+def test_recipe_time_reads_each_stage_span_from_the_template_log():
+    from datetime import datetime
+
+    from recipe_time import stage_times
+
+    log = ("2026-12-02 10:00:00 (aecomp.sh stage 0) checking the configs of: a b\n"
+           "other output\n"
+           "2026-12-02 10:00:05 (aecomp.sh stage 1) data preparation -> data/\n"
+           "2026-12-02 10:01:05 (aecomp.sh stage 0) building the mini corpus's SSL upstreams for x.yaml\n"
+           "2026-12-02 10:02:05 (aecomp.sh stage 4) training a\n"
+           "2026-12-02 10:03:00 (aecomp.sh stage 4) training b\n"
+           "2026-12-02 10:05:05 (aecomp.sh stage 1-5) fold 1/5: stages 1-5\n")
+    assert stage_times(log, datetime(2026, 12, 2, 10, 6, 0)) == [("0", 65.0), ("1", 60.0), ("4", 180.0),
+                                                                  ("1-5", 55.0)]
+
+
 def test_run_all_quick_sizes_go_to_their_own_benchmark_only(tmp_path):
     """--quick shrinks codec_speed (--clips 2); startup, which has no quick sizes, runs with no options."""
     out = tmp_path / "RESULTS.md"

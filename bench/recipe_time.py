@@ -1,0 +1,117 @@
+"""Wall time, peak memory and the time of each stage of one recipe, run as a new user runs it: from a
+fresh clone of this checkout's HEAD (the issues' budgets: a recipe within 15 minutes on the 2-core
+machine).
+
+    tools/venv/bin/python bench/recipe_time.py egs/dcase2020/asc1            # ./run.sh, its defaults
+    tools/venv/bin/python bench/recipe_time.py egs/wham/enh1 --keep /tmp/wham -- --seeds "1 2 3"
+    bench/run_all.sh --only recipe_asc1 --out RESULTS_asc1.md               # the same, figures in a table
+
+The clone (``git clone`` of HEAD into a temporary folder: uncommitted changes are not in it) shares this
+checkout's ``tools/venv`` through a symlink, so installation is not timed (``PYTHONPATH`` puts the clone's
+own ``aecomp`` first); it builds its own mini corpus
+(``AECOMP_MINI`` inside the clone, unset corpus variables), so data preparation is. Options after ``--``
+go to ``run.sh``. Run it on an otherwise idle machine: other load stretches every figure.
+
+Printed: the recipe's log, a table of stages (from the template's ``(aecomp.sh stage N)`` log lines: a
+stage lasts from its first line to the next stage's), then the figures ``recipe_wall_minutes``,
+``recipe_peak_rss_mib`` (summed over the process tree, sampled every 0.2 s) and ``recipe_over_budget``
+(wall time / ``--budget_minutes``; <= 1 meets it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import List, Tuple
+
+from common import ROOT, result
+from memory import tree_rss_mb
+
+STAGE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \(aecomp\.sh stage ([0-9-]+)\)")
+
+
+def stage_times(log: str, end: datetime) -> List[Tuple[str, float]]:
+    """(stage, seconds) in the order the stages ran, from the template's log lines; the last stage ends at
+    ``end``. A stage that appears again later (stage 0 after stage 1 for the SSL upstream) adds to its time."""
+    starts = [(m.group(2), datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
+              for m in map(STAGE_LINE.match, log.splitlines()) if m]
+    spans: List[Tuple[str, datetime]] = []
+    for stage, t in starts:
+        if not spans or spans[-1][0] != stage:
+            spans.append((stage, t))
+    totals: dict = {}
+    for (stage, t), nxt in zip(spans, spans[1:] + [("", end)]):
+        totals[stage] = totals.get(stage, 0.0) + (nxt[1] - t).total_seconds()
+    return list(totals.items())
+
+
+def fresh_clone(dest: Path) -> Path:
+    """``dest``: a clone of HEAD whose tools/venv is this checkout's."""
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(dest)], check=True)
+    (dest / "tools" / "venv").symlink_to(ROOT / "tools" / "venv")
+    return dest
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("recipe", help="the recipe folder, e.g. egs/dcase2020/asc1")
+    ap.add_argument("--budget_minutes", type=float, default=15.0, help="the wall-time budget (default 15)")
+    ap.add_argument("--keep", type=Path, help="clone here and keep it (exp/, RESULTS.md), instead of a temporary one")
+    ap.add_argument("run_args", nargs=argparse.REMAINDER, help="after --: options of run.sh")
+    args = ap.parse_args()
+    run_args = args.run_args[1:] if args.run_args[:1] == ["--"] else args.run_args
+    if not (ROOT / args.recipe / "run.sh").is_file():
+        sys.exit(f"{args.recipe}: no run.sh there (give a recipe folder relative to {ROOT}, e.g. egs/wham/enh1)")
+    if args.keep and args.keep.exists():
+        sys.exit(f"--keep {args.keep}: exists already; give a new folder")
+    tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="aecomp-recipe-time-")
+    clone = fresh_clone(args.keep or Path(tmp.name) / "aecomp")
+    env = {k: v for k, v in os.environ.items() if k not in ("AECOMP_MINI", "SSL_UPSTREAM")}
+    env["PYTHONPATH"] = str(clone)  # the clone's aecomp, before the venv's editable install of this checkout
+    cmd = ["./run.sh", *run_args]
+    print(f"=== {' '.join(cmd)} in {clone / args.recipe} (commit "
+          f"{subprocess.run(['git', '-C', str(clone), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()})",
+          flush=True)
+    lines: List[str] = []
+    t0, peak = time.monotonic(), [0.0]
+    proc = subprocess.Popen(cmd, cwd=clone / args.recipe, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, bufsize=1)
+
+    def sample() -> None:  # the peak memory of the process tree, while the log is copied below
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        lines.append(line)
+    proc.wait()
+    sampler.join()
+    wall = time.monotonic() - t0
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} in {clone / args.recipe} failed (exit {proc.returncode}); its log is above")
+    print("\n| stage | time |\n|---|---:|")
+    for stage, seconds in stage_times("".join(lines), datetime.now()):
+        print(f"| {stage} | {int(seconds) // 60} min {int(seconds) % 60:02d} s |")
+    print(f"| all | {int(wall) // 60} min {int(wall) % 60:02d} s |")
+    if args.keep:
+        print(f"the clone, with its exp/ and RESULTS.md, is kept in {clone}")
+    else:
+        tmp.cleanup()
+    result("recipe_wall_minutes", wall / 60, "{:.2f}")
+    result("recipe_peak_rss_mib", peak[0], "{:.0f}")
+    result("recipe_over_budget", wall / 60 / args.budget_minutes, "{:.2f}")
+
+
+if __name__ == "__main__":
+    main()
