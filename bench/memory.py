@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 from common import ROOT, result
 
@@ -43,15 +44,24 @@ def tree_rss_mb(root: int) -> float:
     return total / 1024
 
 
-def peak_of(cmd, cwd=None, env=None) -> float:
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss_mb(proc.pid))
-        time.sleep(0.2)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr.read()[-2000:]}")
-    return peak
+def peak_of(cmd, cwd=None, env=None, log: Optional[Path] = None) -> float:
+    """Peak resident memory (MiB) of ``cmd`` and its process tree, sampled every 0.2 s. Its output (stdout and
+    stderr) goes to ``log``, or to a temporary file without one; a failure raises with the output's end."""
+    out_path = log or Path(tempfile.mkstemp(prefix="aecomp-bench-", suffix=".log")[1])
+    try:
+        with open(out_path, "w") as out:
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            peak = 0.0
+            while proc.poll() is None:
+                peak = max(peak, tree_rss_mb(proc.pid))
+                time.sleep(0.2)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed (exit {proc.returncode}); the end of its output:\n"
+                               f"{out_path.read_text(errors='replace')[-2000:]}")
+        return peak
+    finally:
+        if log is None:
+            out_path.unlink(missing_ok=True)
 
 
 def main() -> None:

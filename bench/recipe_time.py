@@ -12,10 +12,11 @@ own ``aecomp`` first); it builds its own mini corpus
 (``AECOMP_MINI`` inside the clone, unset corpus variables), so data preparation is. Options after ``--``
 go to ``run.sh``. Run it on an otherwise idle machine: other load stretches every figure.
 
-Printed: the recipe's log, a table of stages (from the template's ``(aecomp.sh stage N)`` log lines: a
-stage lasts from its first line to the next stage's), then the figures ``recipe_wall_minutes``,
-``recipe_peak_rss_mib`` (summed over the process tree, sampled every 0.2 s) and ``recipe_over_budget``
-(wall time / ``--budget_minutes``; <= 1 meets it).
+Printed: where the recipe's log goes (``recipe_time.log`` in the clone's recipe folder), then a table of
+stages (from the template's ``(aecomp.sh stage N)`` log lines: a stage lasts from its first line to the
+next stage's), then the figures ``recipe_wall_minutes``, ``recipe_peak_rss_mib`` (summed over the process
+tree, sampled every 0.2 s: :func:`memory.peak_of`) and ``recipe_over_budget`` (wall time /
+``--budget_minutes``; <= 1 meets it).
 """
 
 from __future__ import annotations
@@ -26,14 +27,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import List, Tuple
 
 from common import ROOT, result
-from memory import tree_rss_mb
+from memory import peak_of
 
 STAGE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \(aecomp\.sh stage ([0-9-]+)\)")
 
@@ -51,6 +51,10 @@ def stage_times(log: str, end: datetime) -> List[Tuple[str, float]]:
     for (stage, t), nxt in zip(spans, spans[1:] + [("", end)]):
         totals[stage] = totals.get(stage, 0.0) + (nxt[1] - t).total_seconds()
     return list(totals.items())
+
+
+def min_s(seconds: float) -> str:
+    return f"{int(seconds) // 60} min {int(seconds) % 60:02d} s"
 
 
 def fresh_clone(dest: Path) -> Path:
@@ -77,39 +81,27 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("AECOMP_MINI", "SSL_UPSTREAM")}
     env["PYTHONPATH"] = str(clone)  # the clone's aecomp, before the venv's editable install of this checkout
     cmd = ["./run.sh", *run_args]
-    print(f"=== {' '.join(cmd)} in {clone / args.recipe} (commit "
-          f"{subprocess.run(['git', '-C', str(clone), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()})",
+    log = clone / args.recipe / "recipe_time.log"
+    commit = subprocess.run(["git", "-C", str(clone), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    print(f"=== {' '.join(cmd)} in {clone / args.recipe} (commit {commit}); its log: {log} (tail -f to follow)",
           flush=True)
-    lines: List[str] = []
-    t0, peak = time.monotonic(), [0.0]
-    proc = subprocess.Popen(cmd, cwd=clone / args.recipe, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, bufsize=1)
-
-    def sample() -> None:  # the peak memory of the process tree, while the log is copied below
-        while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        lines.append(line)
-    proc.wait()
-    sampler.join()
+    t0 = time.monotonic()
+    try:
+        peak = peak_of(cmd, cwd=clone / args.recipe, env=env, log=log)
+    except RuntimeError as exc:
+        sys.exit(str(exc))
     wall = time.monotonic() - t0
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} in {clone / args.recipe} failed (exit {proc.returncode}); its log is above")
     print("\n| stage | time |\n|---|---:|")
-    for stage, seconds in stage_times("".join(lines), datetime.now()):
-        print(f"| {stage} | {int(seconds) // 60} min {int(seconds) % 60:02d} s |")
-    print(f"| all | {int(wall) // 60} min {int(wall) % 60:02d} s |")
+    for stage, seconds in stage_times(log.read_text(errors="replace"), datetime.now()):
+        print(f"| {stage} | {min_s(seconds)} |")
+    print(f"| all | {min_s(wall)} |")
     if args.keep:
         print(f"the clone, with its exp/ and RESULTS.md, is kept in {clone}")
     else:
         tmp.cleanup()
     result("recipe_wall_minutes", wall / 60, "{:.2f}")
-    result("recipe_peak_rss_mib", peak[0], "{:.0f}")
+    result("recipe_peak_rss_mib", peak, "{:.0f}")
     result("recipe_over_budget", wall / 60 / args.budget_minutes, "{:.2f}")
 
 
