@@ -156,7 +156,7 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
                         "signal metrics", data_path, left_out, len(dataset))
         for name in ("pesq", "stoi"):
             failed = counts.get("signal_n", 0.0) - counts.get(f"{name}_n", 0.0)
-            if failed:
+            if failed and f"{name}_n" in counts:  # absent: not asked for (pesq_stoi false)
                 log.warning("%s: %s could not be computed for %d utterance(s) (silent reference or too little "
                             "speech): left out of its mean", data_path, name.upper(), failed)
     result = {"set": data_path.name, **{k: meta[k] for k in META_KEYS if k in meta},

@@ -15,6 +15,7 @@ closely enough to measure one fixed delay per mode.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,7 @@ import numpy as np
 
 from aecomp.audio.io import resample
 from aecomp.corruptions.base import Corrupted, Corruption, CorruptionError
+from aecomp.fs import atomic_output
 from aecomp.registry import register
 
 #: bitrates (kbit/s) of MP3 by sample rate: MPEG-1, MPEG-2 and MPEG-2.5 layer III
@@ -167,13 +169,35 @@ class Codec(Corruption):
         cache = self.__dict__.setdefault("_cache", OrderedDict())
         coded = cache.get(key)
         if coded is None:
-            coded = self.code(speech, sample_rate)
+            coded = self.cached_code(speech, sample_rate, key[1])
             coded.flags.writeable = False  # shared by every later draw of this clip
             cache[key] = coded
             self._cached = getattr(self, "_cached", 0) + coded.nbytes
             while self._cached > self.cache_bytes and cache:
                 self._cached -= cache.popitem(last=False)[1].nbytes
         return Corrupted(coded, speech, None, {"codec": self.name, "bitrate": self.bitrate})
+
+    def cached_code(self, speech: np.ndarray, sample_rate: int, digest: bytes) -> np.ndarray:
+        """:meth:`code`, through the directory named by ``$AECOMP_CODEC_CACHE`` when it is set: the decoded clip
+        of this codec, bitrate and input (``digest``: a hash of its samples) is read from there if an earlier
+        process (another system trained on the same clips) coded it, else coded and written there (atomically:
+        a file is whole or absent). Recipe stage 4 sets it to ``data/codec_cache``; delete it at will."""
+        root = os.environ.get("AECOMP_CODEC_CACHE")
+        if not root:
+            return self.code(speech, sample_rate)
+        name = hashlib.blake2b(repr((self.spec, self.rate, self.bitrate, sample_rate)).encode() + digest,
+                               digest_size=16).hexdigest()
+        path = Path(root) / name[:2] / f"{name}.npy"
+        try:
+            coded = np.load(path)
+            if coded.shape == speech.shape and coded.dtype == np.float32:
+                return coded
+        except (OSError, ValueError, EOFError):  # not there yet (or unreadable: coded again and replaced)
+            pass
+        coded = self.code(speech, sample_rate)
+        with atomic_output(path) as tmp:
+            np.save(tmp, coded)
+        return coded
 
     def code(self, wav: np.ndarray, sample_rate: int, via: Optional[str] = None) -> np.ndarray:
         """``wav [T]`` at ``sample_rate`` through the codec: ``[T]`` float32, aligned with ``wav``. ``via``

@@ -186,6 +186,8 @@ if run_stage 4; then
   pending=" $systems "; wave=0
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
   declare -A deps_of  # each config read once (a Python start per system), not once per system and wave
+  # training clips a codec corruption decodes are shared by the systems trained on them (and by reruns)
+  export AECOMP_CODEC_CACHE=${AECOMP_CODEC_CACHE:-$(realpath -m "$datadir/codec_cache")}
   for system in $systems; do
     deps_of[$system]=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
   done

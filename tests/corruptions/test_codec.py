@@ -165,3 +165,37 @@ def test_a_clip_is_coded_once_and_later_draws_reuse_it(monkeypatch):
     assert len(calls) == 2
     codec(a, 16000, rng)
     assert len(calls) == 3
+
+
+def test_another_process_reads_a_clip_coded_before_from_the_cache_directory(monkeypatch, tmp_path):
+    """$AECOMP_CODEC_CACHE (recipe stage 4): a new Codec (another system's training process) reads what an earlier
+    one coded instead of coding again; another bitrate or clip is coded; an unreadable file is coded again and
+    replaced."""
+    monkeypatch.setenv("AECOMP_CODEC_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    a, b = (0.1 * rng.standard_normal(8000)).astype(np.float32), (0.1 * rng.standard_normal(8000)).astype(np.float32)
+
+    def fresh(bitrate=64):
+        c, calls = Codec("mp3", bitrate, sample_rate=SR), []
+        real = c.code
+        monkeypatch.setattr(c, "code", lambda wav, rate: calls.append(1) or real(wav, rate))
+        return c, calls
+
+    first, calls = fresh()
+    coded = first(a, SR, rng).audio
+    assert len(calls) == 1
+    files = list((tmp_path / "cache").rglob("*.npy"))
+    assert len(files) == 1 and not list((tmp_path / "cache").rglob(".*"))  # whole, no temporary left
+    second, calls = fresh()
+    assert np.array_equal(second(a, SR, rng).audio, coded) and calls == []
+    second(b, SR, rng)
+    other, calls = fresh(bitrate=32)
+    assert not np.array_equal(other(a, SR, rng).audio, coded) and len(calls) == 1
+    files[0].write_bytes(b"not an array")
+    third, calls = fresh()
+    assert np.array_equal(third(a, SR, rng).audio, coded) and len(calls) == 1
+    assert np.array_equal(np.load(files[0]), coded)
+    monkeypatch.delenv("AECOMP_CODEC_CACHE")
+    fourth, calls = fresh()
+    fourth(a, SR, rng)
+    assert len(calls) == 1  # no directory: coded in the process

@@ -12,7 +12,7 @@ from aecomp.train.optim import build_optimizer
 from conftest import batch, tiny
 
 SCENES = [f"s{i}" for i in range(10)]
-SMALL = dict(sample_rate=16000, n_fft=743, hop_length=372, n_mels=32, width=0.0625, clip_seconds=1.0)
+SMALL = dict(sample_rate=16000, n_fft=744, hop_length=372, n_mels=32, width=0.0625, clip_seconds=1.0)
 
 
 def fcnn(**conf):

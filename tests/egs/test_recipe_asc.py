@@ -49,6 +49,9 @@ def test_stages_and_the_location_split(recipe_run):
         scored = sorted(p.parent.name for p in (tmp / "exp" / system / "seed1" / "eval").glob("*/metrics.json"))
         assert scored == (SETS if system == "pretrained" else noise_sets if system in ("noisy", "cascade")
                           else codec_sets), system
+    # stage 4 keeps the training clips its codecs decoded for the other systems (and reruns) in the data dir
+    n_clips = sum(len((tmp / "data" / s / "wav.scp").read_text().splitlines()) for s in ("train", "dev"))
+    assert 0 < len(list((tmp / "data" / "codec_cache").rglob("*.npy"))) <= 2 * n_clips  # AAC 32 and MP3 64
 
 
 @pytest.mark.slow

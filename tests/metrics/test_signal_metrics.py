@@ -71,6 +71,16 @@ def test_improvements_are_over_the_mixture():
                                              - sdr(mix[None], ref[None], lengths))) < 1e-3
 
 
+def test_an_unchanged_input_has_the_inputs_values_and_no_improvement():
+    (est, ref), (other, _) = pair(), pair(seed=3)
+    lengths = torch.tensor([16000, 16000])
+    mix, refs = torch.stack([est, other]), torch.stack([ref, ref])
+    values = signal_metrics(mix.clone(), refs, mix, lengths)  # an identity front-end's output
+    assert values["si_snri"].tolist() == [0.0, 0.0] and values["sdri"].tolist() == [0.0, 0.0]
+    assert values["sdr"].tolist() == pytest.approx(sdr(mix, refs, lengths).tolist(), abs=1e-4)
+    assert values["si_snr"].tolist() == pytest.approx(si_snr(mix, refs, lengths).tolist(), abs=1e-4)
+
+
 def test_two_speakers_are_paired_by_pit():
     (e1, r1), (e2, r2) = pair(seed=0), pair(seed=1)
     refs = torch.stack([r1, r2])[None]
