@@ -64,14 +64,22 @@ def fresh_clone(dest: Path) -> Path:
     return dest
 
 
+def split_args(argv: List[str]) -> Tuple[List[str], List[str]]:
+    """``(this script's arguments, run.sh's)``: those after the first ``--`` are run.sh's, wherever this
+    script's own options stand."""
+    if "--" not in argv:
+        return argv, []
+    i = argv.index("--")
+    return argv[:i], argv[i + 1:]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("recipe", help="the recipe folder, e.g. egs/dcase2020/asc1")
     ap.add_argument("--budget_minutes", type=float, default=15.0, help="the wall-time budget (default 15)")
     ap.add_argument("--keep", type=Path, help="clone here and keep it (exp/, RESULTS.md), instead of a temporary one")
-    ap.add_argument("run_args", nargs=argparse.REMAINDER, help="after --: options of run.sh")
-    args = ap.parse_args()
-    run_args = args.run_args[1:] if args.run_args[:1] == ["--"] else args.run_args
+    own, run_args = split_args(sys.argv[1:])
+    args = ap.parse_args(own)
     if not (ROOT / args.recipe / "run.sh").is_file():
         sys.exit(f"{args.recipe}: no run.sh there (give a recipe folder relative to {ROOT}, e.g. egs/wham/enh1)")
     if args.keep and args.keep.exists():

@@ -68,3 +68,11 @@ def test_run_all_quick_sizes_go_to_their_own_benchmark_only(tmp_path):
     runs = [line.rstrip() for line in proc.stdout.splitlines() if line.startswith("=== bench/")]
     assert runs == ["=== bench/codec_speed.py --clips 2", "=== bench/startup.py"], runs
     assert f"=== figures written to {out}" in proc.stdout
+
+
+def test_recipe_time_gives_run_sh_only_what_follows_the_double_dash():
+    from recipe_time import split_args  # its own options may stand after the recipe (--keep DIR was run.sh's)
+
+    assert split_args(["egs/wham/enh1", "--keep", "/tmp/w", "--", "--seeds", "1 2 3", "--"]) == \
+        (["egs/wham/enh1", "--keep", "/tmp/w"], ["--seeds", "1 2 3", "--"])
+    assert split_args(["egs/wham/enh1", "--budget_minutes", "30"]) == (["egs/wham/enh1", "--budget_minutes", "30"], [])

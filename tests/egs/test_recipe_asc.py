@@ -93,3 +93,22 @@ def test_he_aac_is_said_unavailable_and_the_tables_and_plot_exist(recipe_run):
     assert "](exp/results_segments.png)" in md
     acc = json.loads((tmp / "exp" / "pretrained" / "seed1" / "eval" / "clean" / "metrics.json").read_text())["acc"]
     assert acc > 0.2, acc  # 10 scenes: chance is 0.1
+
+
+@pytest.mark.slow
+def test_the_claims_script_reads_the_scores_of_stage_5(recipe_run):
+    """local/seed004_claims.py: the drop it prints for a codec set is the pre-trained model's clean minus coded
+    accuracy from metrics.json; every kept epoch and every segment system has a row."""
+    tmp, _ = recipe_run
+    proc = subprocess.run(["python3", "local/seed004_claims.py", "--exp", str(tmp / "exp"), "--epoch", "1"],
+                          cwd=RECIPE, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    pre = tmp / "exp" / "pretrained" / "seed1" / "eval"
+    acc = lambda s: json.loads((pre / s / "metrics.json").read_text())["acc"]
+    drop = acc("clean") - acc("cat2_mp3_32kbps")
+    assert f"| cat2_mp3_32kbps | {drop:+.3f} ± 0.000 |" in proc.stdout
+    for row in ("| 0 |", "| 1 |", "| 2 |", "| segment1 |", "| segment7 |", "| segment10 |", "| finetune (epoch 1) |"):
+        assert row in proc.stdout, row
+    missing = subprocess.run(["python3", "local/seed004_claims.py", "--exp", str(tmp / "nothing")], cwd=RECIPE,
+                             capture_output=True, text=True)
+    assert missing.returncode != 0 and "run stages 4-5 first" in missing.stderr
