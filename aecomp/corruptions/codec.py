@@ -110,6 +110,21 @@ def ffmpeg_encoders() -> frozenset:
     return frozenset(line.split()[1] for line in out.splitlines() if line.startswith(" A"))
 
 
+@lru_cache(maxsize=1)
+def coder_versions() -> str:
+    """The versions of PyAV and of the ffmpeg program: part of a cached clip's name (``Codec.cached_code``), so
+    that another encoder build codes again instead of reading what the old one made."""
+    try:
+        import av
+
+        pyav = av.__version__
+    except Exception:  # no PyAV
+        pyav = "none"
+    exe = shutil.which("ffmpeg")
+    program = subprocess.run([exe, "-version"], capture_output=True, text=True).stdout.split("\n")[0] if exe else "none"
+    return f"pyav {pyav}; {program}"
+
+
 @lru_cache(maxsize=None)
 def in_process(encoder: str) -> bool:
     """Whether PyAV (package ``av``, with its own ffmpeg libraries) has ``encoder``. It then codes in-process,
@@ -185,8 +200,8 @@ class Codec(Corruption):
         root = os.environ.get("AECOMP_CODEC_CACHE")
         if not root:
             return self.code(speech, sample_rate)
-        name = hashlib.blake2b(repr((self.spec, self.rate, self.bitrate, sample_rate)).encode() + digest,
-                               digest_size=16).hexdigest()
+        what = repr((self.spec, self.rate, self.bitrate, sample_rate, coder_versions())).encode()
+        name = hashlib.blake2b(what + digest, digest_size=16).hexdigest()
         path = Path(root) / name[:2] / f"{name}.npy"
         try:
             coded = np.load(path)
