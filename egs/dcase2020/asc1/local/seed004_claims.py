@@ -39,10 +39,11 @@ def scores(run: Path, sets: List[str], epoch: int | None = None) -> Dict[str, fl
     return {s: accuracy(folder / s / "metrics.json") for s in sets}
 
 
-def cell(values: List[float], digits: int = 3) -> str:
+def cell(values: List[float], signed: bool = True, digits: int = 3) -> str:
+    """``mean ± std`` of ``values``; ``signed``: with its sign (a difference), else an accuracy."""
     mean = statistics.fmean(values)
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{mean:+.{digits}f} ± {spread:.{digits}f}"
+    return f"{mean:{'+' if signed else ''}.{digits}f} ± {spread:.{digits}f}"
 
 
 def main() -> None:
@@ -65,11 +66,8 @@ def main() -> None:
     print(f"Runs: {', '.join(runs)}; codec sets: {', '.join(codec_sets)}; mean ± std over the runs "
           "(accuracy, 0-1).\n")
 
-    drop = {s: [] for s in codec_sets}
-    for run in runs:
-        pre = scores(args.exp / args.pretrained / run, sets)
-        for s in codec_sets:
-            drop[s].append(pre["clean"] - pre[s])
+    pre = {run: scores(args.exp / args.pretrained / run, sets) for run in runs}  # read once, used by 1 and 3
+    drop = {s: [pre[run]["clean"] - pre[run][s] for run in runs] for s in codec_sets}
     print("## 1. The pre-trained model's drop on coded audio (clean minus coded)\n")
     print("| codec set | drop | per run |\n|---|---:|---|")
     for s in sorted(codec_sets, key=lambda s: -statistics.fmean(drop[s])):
@@ -83,24 +81,23 @@ def main() -> None:
         for run in runs:
             acc = scores(args.exp / args.finetune / run, sets, e)
             mean_coded = statistics.fmean(acc[s] for s in codec_sets)
-            clean.append(acc["clean"]), gap.append(acc["clean"] - mean_coded), coded.append(mean_coded)
-        print(f"| {e} | {cell(clean)} | {cell(gap)} | {cell(coded)} |")
+            clean.append(acc["clean"])
+            gap.append(acc["clean"] - mean_coded)
+            coded.append(mean_coded)
+        print(f"| {e} | {cell(clean, signed=False)} | {cell(gap)} | {cell(coded, signed=False)} |")
 
     if segments:
         print(f"\n## 3. Gain over `{args.pretrained}` on the codec sets (mean over them): each segment, and "
               f"full fine-tuning after epoch {args.epoch}\n")
         print("| system | gain | fraction of full fine-tuning's |\n|---|---:|---:|")
-        full = []
-        for run in runs:
-            pre = scores(args.exp / args.pretrained / run, codec_sets)
-            ft = scores(args.exp / args.finetune / run, codec_sets, args.epoch)
-            full.append(statistics.fmean(ft[s] - pre[s] for s in codec_sets))
+
+        def gain(system: str, run: str, epoch: int | None = None) -> float:
+            acc = scores(args.exp / system / run, codec_sets, epoch)
+            return statistics.fmean(acc[s] - pre[run][s] for s in codec_sets)
+
+        full = [gain(args.finetune, run, args.epoch) for run in runs]
         for name in segments:
-            gains = []
-            for run in runs:
-                pre = scores(args.exp / args.pretrained / run, codec_sets)
-                seg = scores(args.exp / name / run, codec_sets)
-                gains.append(statistics.fmean(seg[s] - pre[s] for s in codec_sets))
+            gains = [gain(name, run) for run in runs]
             ratio = statistics.fmean(gains) / statistics.fmean(full) if statistics.fmean(full) else float("nan")
             print(f"| {name} | {cell(gains)} | {ratio:.2f} |")
         print(f"| {args.finetune} (epoch {args.epoch}) | {cell(full)} | 1.00 |")
