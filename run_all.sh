@@ -96,7 +96,10 @@ for i in "${!recipes[@]}"; do
   name=${recipe#egs/}; name=${name//\//_}
   exp=$(cd "$root/$recipe" && cd "$expdir" && pwd) md=$(cd "$root/$recipe" && realpath "$results")
   names+=("$name=$exp")
-  for png in "$exp"/results_*.png; do cp "$png" "$root/results/${name}_${png##*/}"; done  # one per family
+  for png in "$exp"/results_*.png; do  # one per family; none where no set varies (WHAM!: one test set)
+    [ -f "$png" ] || continue
+    cp "$png" "$root/results/${name}_${png##*/}"
+  done
   {
     echo; echo "---"; echo
     echo "Recipe \`$recipe\` ($((SECONDS - t0)) s): [full table]($md)"
