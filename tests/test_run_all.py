@@ -8,10 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
+
 RECIPES = ["egs/speech_commands/scr1", "egs/librispeech/asr1", "egs/iemocap/ser1", "egs/dcase2020/asc1",
            "egs/wham/enh1"]
-# a stand-in run.sh: two stages, a table, and the plot its RESULTS.md links where PLOTS is set
+# a stand-in run.sh: two stages, a table, and (where {plots} is true) the plot its RESULTS.md links
 STAND_IN = """#!/usr/bin/env bash
 set -euo pipefail
 echo "stage one (aecomp.sh stage 1)"

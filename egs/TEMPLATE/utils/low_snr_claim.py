@@ -39,6 +39,7 @@ def score(path: Path, metric: str) -> float:
 
 
 def cell(values: List[float], signed: bool = False) -> str:
+    """``mean ± std`` of ``values`` (3 decimals); ``signed``: with its sign (a difference), else a score."""
     mean = statistics.fmean(values)
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{mean:{'+' if signed else ''}.3f} ± {spread:.3f}"

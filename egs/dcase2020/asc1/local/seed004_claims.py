@@ -26,6 +26,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "TEMPLATE" / "utils"))
+from low_snr_claim import cell  # noqa: E402  (mean ± std, the template's one formatting of a spread)
+
 
 def accuracy(path: Path) -> float:
     if not path.is_file():
@@ -37,13 +40,6 @@ def scores(run: Path, sets: List[str], epoch: int | None = None) -> Dict[str, fl
     """set -> accuracy of one run (``epoch``: a kept epoch's ``eval_epoch<N>``)."""
     folder = run / ("eval" if epoch is None else f"eval_epoch{epoch}")
     return {s: accuracy(folder / s / "metrics.json") for s in sets}
-
-
-def cell(values: List[float], signed: bool = True, digits: int = 3) -> str:
-    """``mean ± std`` of ``values``; ``signed``: with its sign (a difference), else an accuracy."""
-    mean = statistics.fmean(values)
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{mean:{'+' if signed else ''}.{digits}f} ± {spread:.{digits}f}"
 
 
 def main() -> None:
@@ -71,7 +67,7 @@ def main() -> None:
     print("## 1. The pre-trained model's drop on coded audio (clean minus coded)\n")
     print("| codec set | drop | per run |\n|---|---:|---|")
     for s in sorted(codec_sets, key=lambda s: -statistics.fmean(drop[s])):
-        print(f"| {s} | {cell(drop[s])} | {' '.join(f'{v:+.3f}' for v in drop[s])} |")
+        print(f"| {s} | {cell(drop[s], signed=True)} | {' '.join(f'{v:+.3f}' for v in drop[s])} |")
 
     print(f"\n## 2. `{args.finetune}` after each kept epoch: clean accuracy and the codec drop (mean over the "
           "codec sets)\n")
@@ -84,7 +80,7 @@ def main() -> None:
             clean.append(acc["clean"])
             gap.append(acc["clean"] - mean_coded)
             coded.append(mean_coded)
-        print(f"| {e} | {cell(clean, signed=False)} | {cell(gap)} | {cell(coded, signed=False)} |")
+        print(f"| {e} | {cell(clean)} | {cell(gap, signed=True)} | {cell(coded)} |")
 
     if segments:
         print(f"\n## 3. Gain over `{args.pretrained}` on the codec sets (mean over them): each segment, and "
@@ -99,8 +95,8 @@ def main() -> None:
         for name in segments:
             gains = [gain(name, run) for run in runs]
             ratio = statistics.fmean(gains) / statistics.fmean(full) if statistics.fmean(full) else float("nan")
-            print(f"| {name} | {cell(gains)} | {ratio:.2f} |")
-        print(f"| {args.finetune} (epoch {args.epoch}) | {cell(full)} | 1.00 |")
+            print(f"| {name} | {cell(gains, signed=True)} | {ratio:.2f} |")
+        print(f"| {args.finetune} (epoch {args.epoch}) | {cell(full, signed=True)} | 1.00 |")
 
 
 if __name__ == "__main__":
