@@ -17,6 +17,7 @@ from aecomp.data.sampler import BucketBatchSampler
 from aecomp.errors import AecompError
 from aecomp.examples import ExampleKeeper, chosen
 from aecomp.fs import atomic_write_text
+from aecomp.metrics.input_cache import InputMetricsCache
 from aecomp.metrics.signal import batch_signal_values, signal_counts, summarize_signal
 from aecomp.train.checkpoint import CheckpointError
 from aecomp.train.system import load_paradigm
@@ -127,6 +128,7 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
     per_utt: Dict[str, Dict[str, float]] = {}  # the signal metrics of each scored utterance
     decoded = False
     meta = read_meta(data_path)
+    inputs = InputMetricsCache(data_path) if dataset.paired else None  # the same for every system
     keeper = ExampleKeeper(sorted(dataset.utts)[:examples], cfg.data.sample_rate,
                            {"set": data_path.name, "data": str(data_path), **{k: meta[k] for k in META_KEYS if k in meta}})
 
@@ -142,12 +144,15 @@ def evaluate_set(paradigm, cfg, data_path: Path, out_dir: Path, batch_size: int,
             hyps.update(zip(batch.uttids, out.hyps))
             add(ds.score(out.hyps, batch.texts))
         if dataset.paired and out.estimate is not None:
-            values, keep = batch_signal_values(batch, out.estimate, extended=pesq_stoi, sample_rate=cfg.data.sample_rate)
+            values, keep = batch_signal_values(batch, out.estimate, extended=pesq_stoi, sample_rate=cfg.data.sample_rate,
+                                               inputs_of=inputs)
             add(signal_counts(values, keep))
             for i in keep.nonzero().flatten().tolist():
                 per_utt[batch.uttids[i]] = {k: float(v[i]) for k, v in values.items()}
         if examples:
             keeper.add(batch, out.estimate, out.hyps)
+    if inputs is not None:
+        inputs.save()
     values = {**ds.summarize(counts), **summarize_signal(counts)}
     if dataset.paired:
         left_out = len(dataset) - counts.get("signal_n", 0.0)

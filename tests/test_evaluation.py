@@ -95,3 +95,31 @@ def test_an_enhancement_only_system_is_scored_on_its_signal(mini_data, sets, tmp
     assert not (tmp_path / "out" / "hyp.txt").exists()  # nothing decoded
     clean = evaluate_set(system, cfg, sets / "clean", tmp_path / "clean", batch_size=8, device="cpu")
     assert math.isnan(clean["si_snri"]) and "metric 'si_snri' cannot be computed" in caplog.text
+
+
+def test_the_inputs_metrics_are_computed_by_the_first_system_scored_on_a_set(mini_data, sets, tmp_path, monkeypatch):
+    """Every system scored on a set shares the input's SI-SNR and SDR (aecomp/metrics/input_cache.py): the
+    second system computes only its own, and its improvements are those computed from scratch."""
+    import shutil
+
+    from aecomp.metrics import input_cache
+
+    data = tmp_path / "seen_0dB"
+    shutil.copytree(sets / "seen_0dB", data, ignore=shutil.ignore_patterns(input_cache.FILE))
+    computed = []
+    real = input_cache.input_values
+    monkeypatch.setattr(input_cache, "input_values", lambda refs, *a: computed.append(len(refs)) or real(refs, *a))
+    system, cfg = make_system(mini_data, tmp_path)
+    first = evaluate_set(system, cfg, data, tmp_path / "a", batch_size=8, device="cpu", pesq_stoi=False)
+    n = len(DataDir.load(data))
+    assert sum(computed) == n and (data / input_cache.FILE).is_file()
+    other, _ = make_system(mini_data, tmp_path / "other")  # another system: other estimates, the same input
+    monkeypatch.setattr(other, "infer", lambda batch: Inference(list(batch.texts), (batch.noisy + batch.clean[:, :batch.noisy.shape[-1]]) / 2))
+    second = evaluate_set(other, cfg, data, tmp_path / "b", batch_size=8, device="cpu", pesq_stoi=False)
+    assert sum(computed) == n  # nothing computed again
+    (data / input_cache.FILE).unlink()
+    scratch = evaluate_set(other, cfg, data, tmp_path / "c", batch_size=8, device="cpu", pesq_stoi=False)
+    assert sum(computed) == 2 * n
+    assert second["sdri"] > first["sdri"] + 1  # half the noise removed
+    for name in ("si_snr", "si_snri", "sdr", "sdri"):
+        assert second[name] == pytest.approx(scratch[name], abs=1e-6), name

@@ -36,8 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
            help="training processes on this node (default: --ngpu, or 1); on CPU, >1 runs DDP with gloo. "
                 "Under srun with several tasks, or torchrun, each task is one process instead")
     option(parser, "--no_resume", action="store_true", help="refuse to continue from existing checkpoints")
-    option(parser, "--print_init_systems", action="store_true",
-           help="print the systems this config starts from (init section) and exit")
+    option(parser, "--print_init_systems", nargs="+", metavar="CONFIG",
+           help="print one line per config given here: the systems it starts from (its init section, "
+                "space-separated; empty: none), and exit. A recipe reads all its configs in this one call")
 
 
 def main(args) -> int:
@@ -48,6 +49,14 @@ def main(args) -> int:
     from aecomp.config import ConfigError, load_config
 
     overrides = [item for chunk in args.override for item in shlex.split(chunk)]
+    if args.print_init_systems:
+        from aecomp.train.system import init_system_names
+
+        for path in args.print_init_systems:
+            print(" ".join(init_system_names(load_config(path, overrides))))
+        return 0
+    if args.config is None:
+        raise ConfigError("--config is required to train")
     cfg = load_config(args.config, overrides)
     if args.print_config:
         from aecomp.train.system import dry_run
@@ -55,11 +64,6 @@ def main(args) -> int:
         sys.stdout.write(cfg.dump())
         sys.stdout.flush()
         dry_run(cfg)
-        return 0
-    if args.print_init_systems:
-        from aecomp.train.system import init_system_names
-
-        print(" ".join(init_system_names(cfg)))
         return 0
     for name in ("train_data", "valid_data", "out_dir"):
         if getattr(args, name) is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -70,15 +70,32 @@ def _neg_si_snr(est, ref, lengths):
     return -si_snr(est, ref, lengths)
 
 
+#: the metrics whose improvement over the input is reported (``<name>i``), and so need the input's value
+FROM_INPUT = (("si_snr", si_snr), ("sdr", sdr))
+
+
+@torch.no_grad()
+def input_values(refs: torch.Tensor, mix: torch.Tensor, lengths: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """The input's own SI-SNR and SDR against each reference, ``refs [B, S, T], mix [B, T], lengths [B] ->
+    name -> [B, S]``: what :func:`signal_metrics` measures improvements from. They depend on the data alone,
+    not on the system scored (evaluation computes them once per set: :mod:`aecomp.metrics.input_cache`)."""
+    b, s, t = refs.shape
+    flat_mix, flat_len = mix.float().repeat_interleave(s, 0), lengths.repeat_interleave(s)
+    flat_ref = refs.reshape(b * s, t).float()
+    return {name: fn(flat_mix, flat_ref, flat_len).view(b, s) for name, fn in FROM_INPUT}
+
+
 @torch.no_grad()
 def signal_metrics(est: torch.Tensor, refs: torch.Tensor, mix: torch.Tensor, lengths: torch.Tensor,
-                   extended: bool = False, sample_rate: int = 16000) -> Dict[str, torch.Tensor]:
+                   extended: bool = False, sample_rate: int = 16000,
+                   inputs: Optional[Dict[str, torch.Tensor]] = None) -> Dict[str, torch.Tensor]:
     """Per-sample metrics ``name -> [B]`` (:data:`METRICS`, and :data:`EXTENDED` with ``extended``).
 
     ``est``, ``refs``: ``[B, T]`` or ``[B, S, T]`` speech sources (no noise); ``mix [B, T]`` the input;
     ``lengths [B]``. With ``S > 1`` the estimates are paired with the references by PIT on SI-SNR and
     every value is the mean over the speakers. A value that cannot be computed (a silent reference; PESQ
-    or STOI on too little speech) is NaN.
+    or STOI on too little speech) is NaN. ``inputs``: the input's values, :func:`input_values` of ``refs,
+    mix, lengths`` computed earlier (``name -> [B, S]``); without them they are computed here.
     """
     if est.dim() == 2:
         est, refs = est[:, None], refs[:, None] if refs.dim() == 2 else refs
@@ -92,8 +109,15 @@ def signal_metrics(est: torch.Tensor, refs: torch.Tensor, mix: torch.Tensor, len
     flat_mix, flat_len = mix.float().repeat_interleave(s, 0), lengths.repeat_interleave(s)
     out = {}
     unchanged = torch.equal(flat_est, flat_mix)  # e.g. the identity front-end
-    for name, fn in (("si_snr", si_snr), ("sdr", sdr)):
-        if unchanged:  # the input's value, and no improvement
+    for name, fn in FROM_INPUT:
+        if inputs is not None:  # the estimate's value alone (none for an unchanged input)
+            value_in = inputs[name].reshape(b * s).to(flat_est.device)
+            if unchanged:
+                value = value_in
+            else:
+                value = fn(flat_est, flat_ref, flat_len)
+                value_in = value_in.to(value.dtype)  # as computed in one call with the estimate
+        elif unchanged:  # the input's value, and no improvement
             value = value_in = fn(flat_est, flat_ref, flat_len)
         else:  # the estimate and the input in one call (one Levinson recursion for SDR)
             value, value_in = fn(torch.cat([flat_est, flat_mix]), flat_ref.repeat(2, 1), flat_len.repeat(2)).split(b * s)
@@ -144,16 +168,25 @@ def batch_signal_counts(batch: "Batch", estimate: torch.Tensor, extended: bool =
     return signal_counts(*batch_signal_values(batch, estimate, extended, sample_rate))
 
 
-def batch_signal_values(batch: "Batch", estimate: torch.Tensor, extended: bool = False,
-                        sample_rate: int = 16000) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
+def batch_signal_values(batch: "Batch", estimate: torch.Tensor, extended: bool = False, sample_rate: int = 16000,
+                        inputs_of: Optional[Callable[["Batch", int], Dict[str, torch.Tensor]]] = None
+                        ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
     """``(values, keep)``: the per-sample :func:`signal_metrics` ``name -> [B]`` of ``estimate`` (as in
-    :func:`batch_signal_counts`) and ``keep [B]``, the examples whose input is not their reference."""
+    :func:`batch_signal_counts`) and ``keep [B]``, the examples whose input is not their reference (a
+    batch with none is not computed: every value NaN). ``inputs_of(batch, n)``: the input's values against
+    the first ``n`` references (``name -> [B, n]``, e.g. from :class:`aecomp.metrics.input_cache.InputMetricsCache`)
+    instead of computing them here."""
     est = estimate if estimate.dim() == 3 else estimate[:, None]
     n = 1 if est.shape[1] == 1 else batch.n_speakers
     if est.shape[1] < n:
         raise ValueError(f"{est.shape[1]} estimated sources for {n} speakers")
-    values = signal_metrics(est[:, :n], batch.refs[:, :n], batch.noisy, batch.lengths, extended, sample_rate)
-    return values, differs(batch.noisy, batch.clean, batch.lengths)
+    keep = differs(batch.noisy, batch.clean, batch.lengths)
+    if not keep.any():  # a clean set: nothing would be counted
+        nan = torch.full((len(keep),), float("nan"))
+        return {name: nan for name in METRICS + (EXTENDED if extended else ())}, keep
+    inputs = inputs_of(batch, n) if inputs_of is not None else None
+    values = signal_metrics(est[:, :n], batch.refs[:, :n], batch.noisy, batch.lengths, extended, sample_rate, inputs)
+    return values, keep
 
 
 def differs(mix: torch.Tensor, ref: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

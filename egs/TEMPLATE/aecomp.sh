@@ -185,11 +185,15 @@ if run_stage 4; then
   # systems that start from others (the init section of their config) train in a later wave
   pending=" $systems "; wave=0
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
-  declare -A deps_of  # each config read once (a Python start per system), not once per system and wave
   # training clips a codec corruption decodes are shared by the systems trained on them (and by reruns)
   export AECOMP_CODEC_CACHE=${AECOMP_CODEC_CACHE:-$(realpath -m "$datadir/codec_cache")}
+  # the systems each one starts from: every config read in one Python start (a line each, in order)
+  declare -A deps_of; train_configs=()
+  for system in $systems; do deps_of[$system]=""; train_configs+=("$conf_dir/train_${system}.yaml"); done
+  deps_lines=$(aecomp train --print_init_systems "${train_configs[@]}")
+  i=0
   for system in $systems; do
-    deps_of[$system]=$(aecomp train --config "$conf_dir/train_${system}.yaml" --print_init_systems)
+    i=$((i + 1)); deps_of[$system]=$(sed -n "${i}p" <<< "$deps_lines")
   done
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
@@ -201,6 +205,14 @@ if run_stage 4; then
       $ok && ready+="$system "
     done
     [ -n "$ready" ] || { echo "$0: the init sections of$pending form a cycle" >&2; exit 1; }
+    # the runs a later wave starts from go first: the wave's last jobs are then ones nothing waits on
+    gating=""; rest=""
+    for system in $ready; do
+      waited=false
+      for other in $pending; do case " ${deps_of[$other]} " in *" $system "*) waited=true ;; esac; done
+      if $waited; then gating+="$system "; else rest+="$system "; fi
+    done
+    ready="$gating$rest"
     jobs="$expdir/log/${run_prefix}train.wave$wave.jobs"; : > "$jobs"; untrained=()
     for system in $ready; do
       for seed in $seeds; do

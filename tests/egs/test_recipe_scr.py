@@ -49,6 +49,8 @@ def test_every_stage_produces_its_outputs(recipe_run):
     waves = [(tmp / "exp" / "log" / f"train.wave{w}.jobs").read_text() for w in (1, 2, 3)]
     assert [len(w.splitlines()) for w in waves] == [2, 3, 2]  # clean noisy | dsp cascade cascade_rnnoise | joint iterative
     assert "train_cascade.yaml" in waves[1] and "train_cascade_rnnoise.yaml" in waves[1]
+    assert "train_cascade.yaml" in waves[1].splitlines()[0]  # joint and iterative start from it: it goes first
+    assert "train_noisy.yaml" in waves[0].splitlines()[0]  # so do cascade, joint and iterative
     assert "train_iterative.yaml" in waves[2]
     assert (tmp / "exp" / "log" / "train.wave1.1.log").read_text().startswith("# run_line.sh")
     log = (tmp / "exp" / "log" / "train.wave3.2.log").read_text()

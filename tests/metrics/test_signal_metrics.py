@@ -162,3 +162,42 @@ def test_levinson_solves_toeplitz_systems_like_a_general_solver():
     y = torch.randn(3, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     expected = torch.linalg.solve(r[:, (lag[:, None] - lag[None, :]).abs()], y)
     assert torch.allclose(solve_toeplitz(r, y), expected, rtol=1e-8, atol=1e-12)
+
+
+def test_the_inputs_values_given_change_no_metric():
+    """Evaluation passes the input's values computed once per set (input_values); the metrics must be those
+    computed in one call, for one speaker and for two paired by PIT."""
+    from aecomp.metrics.signal import input_values
+
+    (e1, r1), (e2, r2) = pair(seed=0), pair(seed=1)
+    lengths = torch.tensor([16000, 12000])
+    mix = torch.stack([r1 + 0.3 * r2, r2 + 0.3 * r1])
+    for est, refs in ((torch.stack([e1, e2]), torch.stack([r1, r2])[:, None]),
+                      (torch.stack([e1, e2])[None].repeat(2, 1, 1), torch.stack([r1, r2])[None].repeat(2, 1, 1))):
+        inputs = input_values(refs, mix, lengths)
+        assert inputs["sdr"].shape == refs.shape[:2]
+        plain = signal_metrics(est, refs, mix, lengths)
+        given = signal_metrics(est, refs, mix, lengths, inputs=inputs)
+        assert set(given) == set(plain)
+        for name in plain:
+            assert given[name].tolist() == pytest.approx(plain[name].tolist(), abs=1e-4), name
+        assert plain["sdri"].abs().min() > 0.1  # the inputs' values were used, not the estimates'
+        identity = signal_metrics(mix.clone() if refs.shape[1] == 1 else mix[:, None].repeat(1, 2, 1), refs, mix,
+                                  lengths, inputs=inputs)
+        assert identity["sdri"].tolist() == [0.0, 0.0]
+        assert identity["sdr"].tolist() == pytest.approx(inputs["sdr"].mean(-1).tolist(), abs=1e-5)
+
+
+def test_a_batch_of_clean_inputs_is_not_computed():
+    from aecomp.data.dataset import Batch
+    from aecomp.metrics.signal import batch_signal_values
+
+    est, ref = pair()
+    b = Batch(["u"], [""], ["u"], ref[None].clone(), ref[None], torch.tensor([16000]),
+              torch.zeros(1, 1, dtype=torch.long), torch.ones(1, dtype=torch.long), torch.zeros(1))
+    called = []
+    values, keep = batch_signal_values(b, est[None], extended=True, inputs_of=lambda *a: called.append(a))
+    assert keep.tolist() == [False] and not called
+    assert sorted(values) == sorted(["si_snr", "si_snri", "sdr", "sdri", "pesq", "stoi"])
+    counts = signal_counts(values, keep)
+    assert counts["signal_n"] == 0 and counts["sdr_n"] == 0 and math.isnan(summarize_signal(counts)["sdr"])

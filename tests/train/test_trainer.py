@@ -340,3 +340,19 @@ def test_model_is_the_average_of_the_nbest_checkpoints(mini_data, tmp_path):
 def test_averaging_more_than_the_kept_checkpoints_is_refused(mini_data, tmp_path):
     with pytest.raises(TrainingError, match=r"average_nbest.*must be in 1..keep_nbest \(1\)"):
         make_trainer(mini_data, tmp_path / "exp", keep_nbest=1, average_nbest=3)
+
+
+def test_print_init_systems_reads_every_config_in_one_call(tmp_path, capsys, caplog):
+    """The recipe template reads the systems each config starts from in one call: a line per config, in
+    order, an empty one for a config that starts from nothing; a broken config fails with its name."""
+    from aecomp.cli import main
+
+    base = "frontend: {name: identity}\ndownstream: {name: kws_cnn}\nparadigm: {name: noisy}\n"
+    (tmp_path / "a.yaml").write_text(base)
+    (tmp_path / "b.yaml").write_text(base + "init: {downstream: noisy, frontend: 'cascade:frontend'}\n")
+    (tmp_path / "c.yaml").write_text(base + "init: {downstream: /abs/model.pt}\n")  # a file: no system
+    assert main(["train", "--print_init_systems", *(str(tmp_path / f"{x}.yaml") for x in "abc")]) == 0
+    assert capsys.readouterr().out == "\ncascade noisy\n\n"
+    (tmp_path / "d.yaml").write_text(base + "paradigm: [\n")
+    assert main(["train", "--print_init_systems", str(tmp_path / "a.yaml"), str(tmp_path / "d.yaml")]) == 1
+    assert "d.yaml:5: not valid YAML" in caplog.text
