@@ -7,10 +7,6 @@
 #   ./run.sh                                       # everything, on the built-in mini corpus unless DCASE2020 is set
 #   ./run.sh --stage 4 --systems "pretrained finetune segment7" --seeds "1 2 3"
 #   ./run.sh --help
-#
-# Three trainings at a time (--train_nj 3), one thread each, on the 2-core machine the defaults are sized for:
-# most of its 17 trainings take 10-80 s, and with two at a time the last job of a wave (retrain, 80 s, after
-# pretrained and noisy) ran alone on one core while the other idled.
 set -euo pipefail
 . ../../TEMPLATE/utils/quote_args.sh
 export AECOMP_RUN_COMMAND="cd egs/dcase2020/asc1 && $(quote_args ./run.sh "$@")"
@@ -19,6 +15,6 @@ exec ../../TEMPLATE/aecomp.sh \
   --systems "pretrained finetune $(echo segment{1..10}) retrain noisy cascade joint iterative" \
   --title "Acoustic scene classification: accuracy under coding artefacts and noise" \
   --example_sets "cat2_mp3_32kbps unseen_0dB" \
-  --train_nj 3 \
+  --train_nj 2 \
   --eval_args "--pesq_stoi false" \
   "$@"
