@@ -189,12 +189,11 @@ if run_stage 4; then
   export AECOMP_CODEC_CACHE=${AECOMP_CODEC_CACHE:-$(realpath -m "$datadir/codec_cache")}
   # the systems each one starts from: every config read in one Python start (a line each, in order)
   declare -A deps_of; train_configs=()
-  for system in $systems; do deps_of[$system]=""; train_configs+=("$conf_dir/train_${system}.yaml"); done
-  deps_lines=$(aecomp train --print_init_systems "${train_configs[@]}")
+  for system in $systems; do train_configs+=("$conf_dir/train_${system}.yaml"); done
+  deps_lines=$(aecomp train --print_init_systems "${train_configs[@]}")  # its own line: a failure stops here
+  mapfile -t deps <<< "$deps_lines"
   i=0
-  for system in $systems; do
-    i=$((i + 1)); deps_of[$system]=$(sed -n "${i}p" <<< "$deps_lines")
-  done
+  for system in $systems; do deps_of[$system]=${deps[i]:-}; i=$((i + 1)); done
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
     for system in $pending; do

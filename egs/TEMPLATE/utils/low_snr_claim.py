@@ -110,9 +110,11 @@ def verdict(diff: List[float], bound: float, strict: bool = False) -> str:
     """Whether the paired differences ``diff`` pass ``bound`` (above it with ``strict``, else at least it):
     ``yes`` in every run, ``mean only`` where the mean does but some run does not, else ``no``; with the
     count of runs that pass."""
-    passes = [d > bound if strict else d >= bound for d in diff]
-    mean_passes = statistics.fmean(diff) > bound if strict else statistics.fmean(diff) >= bound
-    word = "yes" if all(passes) else "mean only" if mean_passes else "no"
+    def ok(d: float) -> bool:
+        return d > bound if strict else d >= bound
+
+    passes = [ok(d) for d in diff]
+    word = "yes" if all(passes) else "mean only" if ok(statistics.fmean(diff)) else "no"
     return f"{word} ({sum(passes)}/{len(diff)} runs)"
 
 
