@@ -35,6 +35,9 @@ declare -A quick_args=(
 # figure -> "target|what it is"; the target is "< x", "<= x", "> x", ">= x" or "report"
 declare -A about=(
   [aecomp_list_seconds]="< 1|aecomp list wall time, s (median of 10)"
+  [espnet_asr_components_task_seconds]="report|a process building ESPnet's ASR components through espnet2.tasks.asr's tables, s"
+  [espnet_asr_components_direct_seconds]="report|the same through aecomp.espnet_components (their modules alone), s"
+  [espnet_task_over_direct_build_time]="> 1|the first over the second (every ASR training and evaluation process pays it)"
   [bucketed_padding_efficiency]=">= 0.9|real / padded samples of the length-bucketed sampler"
   [trainer_vs_bare_steps_per_second_premixed]=">= 0.95|trainer / bare PyTorch loop steps per second, pre-mixed batches"
   [trainer_vs_bare_steps_per_second_mixed]=">= 0.95|trainer / bare PyTorch loop steps per second, noise mixed on the fly (the recipes' path)"

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from aecomp.downstream.base import Downstream, Metric
 from aecomp.downstream.error_rate import align, error_counts, error_rates
 from aecomp.downstream.tokenizer import Tokenizer, train_sentencepiece
+from aecomp.espnet_components import espnet_class
 from aecomp.fs import atomic_write_text
 from aecomp.offline import offline_imports
 from aecomp.registry import register
@@ -64,20 +65,21 @@ class ESPnetASR(Downstream):
         offline_imports()
         from espnet2.asr.ctc import CTC
         from espnet2.asr.espnet_model import ESPnetASRModel
-        from espnet2.tasks.asr import (decoder_choices, encoder_choices, frontend_choices, normalize_choices,
-                                       specaug_choices)
+
+        def component(kind: str, name: str) -> type:
+            return espnet_class("asr", kind, name)
 
         self.labels = list(labels)
         self.tokenizer = Tokenizer(bpe_model, self.labels)
         vocab = len(self.labels)
-        front = frontend_choices.get_class(frontend)(fs=sample_rate, **(frontend_conf or {}))
-        enc = encoder_choices.get_class(encoder)(input_size=front.output_size(), **(encoder_conf or {}))
-        dec = decoder_choices.get_class(decoder)(vocab_size=vocab, encoder_output_size=enc.output_size(),
-                                                 **(decoder_conf or {})) if ctc_weight < 1.0 else None
+        front = component("frontend", frontend)(fs=sample_rate, **(frontend_conf or {}))
+        enc = component("encoder", encoder)(input_size=front.output_size(), **(encoder_conf or {}))
+        dec = component("decoder", decoder)(vocab_size=vocab, encoder_output_size=enc.output_size(),
+                                            **(decoder_conf or {})) if ctc_weight < 1.0 else None
         self.model = ESPnetASRModel(
             vocab_size=vocab, token_list=self.labels, frontend=front,
-            specaug=specaug_choices.get_class(specaug)(**(specaug_conf or {})) if specaug else None,
-            normalize=normalize_choices.get_class(normalize)(**(normalize_conf or {})) if normalize else None,
+            specaug=component("specaug", specaug)(**(specaug_conf or {})) if specaug else None,
+            normalize=component("normalize", normalize)(**(normalize_conf or {})) if normalize else None,
             preencoder=None, encoder=enc, postencoder=None, decoder=dec,
             ctc=CTC(odim=vocab, encoder_output_size=enc.output_size()), joint_network=None,
             ctc_weight=ctc_weight, lsm_weight=lsm_weight, report_cer=False, report_wer=False)

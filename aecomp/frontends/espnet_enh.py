@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional, Tuple
 import torch
 
 from aecomp.frontends.base import Frontend
-from aecomp.offline import offline_imports
+from aecomp.espnet_components import espnet_class
 from aecomp.registry import register
 
 
@@ -22,13 +22,10 @@ class ESPnetEnhancer(Frontend):
         (``espnet2/tasks/enh.py``): e.g. ``conv`` encoder/decoder and the ``tcn`` separator
         make a Conv-TasNet. With ``num_spk: 1`` the output is ``[B, T]``, else ``[B, S, T]``."""
         super().__init__()
-        offline_imports()
-        from espnet2.tasks.enh import decoder_choices, encoder_choices, separator_choices
-
-        self.encoder = encoder_choices.get_class(encoder)(**(encoder_conf or {}))
-        self.separator = separator_choices.get_class(separator)(input_dim=self.encoder.output_dim,
-                                                                **(separator_conf or {}))
-        self.decoder = decoder_choices.get_class(decoder)(**(decoder_conf or {}))
+        self.encoder = espnet_class("enh", "encoder", encoder)(**(encoder_conf or {}))
+        self.separator = espnet_class("enh", "separator", separator)(input_dim=self.encoder.output_dim,
+                                                                    **(separator_conf or {}))
+        self.decoder = espnet_class("enh", "decoder", decoder)(**(decoder_conf or {}))
 
     @property
     def feature_dim(self) -> int:

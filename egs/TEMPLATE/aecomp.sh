@@ -240,17 +240,17 @@ if run_stage 5; then
   if [ "$keep_examples" -gt 0 ] && [ ${#example_pats[@]} -gt 0 ]; then
     example_opts=" --keep_examples $keep_examples --example_sets $(quote_args "${example_pats[@]}")"
   fi
-  for system in $systems; do
-    for seed in $seeds; do
-      echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*$example_opts" \
-        "$eval_args" >> "$jobs"
-      # the weights a config keeps after some epochs (trainer.keep_epochs) are scored too, into eval_epoch<N>/
-      for ckpt in "$expdir/$system/${run_prefix}seed$seed"/epochs/epoch*.pt; do
-        [ -f "$ckpt" ] || continue
-        ep=${ckpt##*/epoch}; ep=${ep%.pt}
-        echo "aecomp evaluate --model_dir $expdir/$system/${run_prefix}seed$seed --data $datadir/eval/*" \
-          "--checkpoint $ep $eval_args" >> "$jobs"
-      done
+  runs=()
+  for system in $systems; do for seed in $seeds; do runs+=("$expdir/$system/${run_prefix}seed$seed"); done; done
+  # the longest jobs first (by each run's validation time in training): none then runs alone at the end
+  mapfile -t runs < <(longest_first.py "${runs[@]}")
+  for run in "${runs[@]}"; do
+    echo "aecomp evaluate --model_dir $run --data $datadir/eval/*$example_opts $eval_args" >> "$jobs"
+    # the weights a config keeps after some epochs (trainer.keep_epochs) are scored too, into eval_epoch<N>/
+    for ckpt in "$run"/epochs/epoch*.pt; do
+      [ -f "$ckpt" ] || continue
+      ep=${ckpt##*/epoch}; ep=${ep%.pt}
+      echo "aecomp evaluate --model_dir $run --data $datadir/eval/* --checkpoint $ep $eval_args" >> "$jobs"
     done
   done
   n=$(wc -l < "$jobs")

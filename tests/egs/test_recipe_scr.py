@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +58,13 @@ def test_every_stage_produces_its_outputs(recipe_run):
     log = (tmp / "exp" / "log" / "train.wave3.2.log").read_text()
     assert f"frontend starts from {tmp}/exp/cascade/seed1/model.pt" in log
     assert f"downstream starts from {tmp}/exp/noisy/seed1/model.pt" in log
+    # stage 5 starts the runs whose validation took longest first (RNNoise's, in a real run)
+    evaluated = [line.split("--model_dir ", 1)[1].split()[0]
+                 for line in (tmp / "exp" / "log" / "eval.jobs").read_text().splitlines()]
+    assert sorted(evaluated) == sorted(str(tmp / "exp" / s / "seed1") for s in SYSTEMS)
+    last_epochs = [json.loads((Path(run) / "history.json").read_text())[-1] for run in evaluated]
+    validation = [h["seconds"] - h["train_seconds"] for h in last_epochs]
+    assert validation == sorted(validation, reverse=True), list(zip(evaluated, validation))
 
 
 @pytest.mark.slow
