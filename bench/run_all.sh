@@ -29,7 +29,7 @@ for b in "${benches[@]}"; do
   read -ra cmd <<< "${variants[$b]:-$b.py}"
   [ -f "${cmd[0]}" ] || { echo "$0: no benchmark bench/${cmd[0]}" >&2; exit 1; }
 done
-declare -A quick_args=(
+declare -A quick_args=([startup]="--repeats 1"
   [trainer_overhead]="--utts 96 --epochs 1 --repeats 1" [ssl_cache]="--steps 2 --batch 4 --distinct_batches 2"
   [vs_espnet]="--utts 32 --epochs 1 --repeats 1" [memory]="-- $py -c pass" [codec_speed]="--clips 2")
 # figure -> "target|what it is"; the target is "< x", "<= x", "> x", ">= x" or "report"

@@ -60,13 +60,13 @@ def test_recipe_time_reads_each_stage_span_from_the_template_log():
 
 
 def test_run_all_quick_sizes_go_to_their_own_benchmark_only(tmp_path):
-    """--quick shrinks codec_speed (--clips 2); startup, which has no quick sizes, runs with no options."""
+    """--quick shrinks codec_speed (--clips 2); padding, which has no quick sizes, runs with no options."""
     out = tmp_path / "RESULTS.md"
-    proc = subprocess.run([str(ROOT / "bench" / "run_all.sh"), "--quick", "--only", "codec_speed startup", "--out",
+    proc = subprocess.run([str(ROOT / "bench" / "run_all.sh"), "--quick", "--only", "codec_speed padding", "--out",
                            str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     runs = [line.rstrip() for line in proc.stdout.splitlines() if line.startswith("=== bench/")]
-    assert runs == ["=== bench/codec_speed.py --clips 2", "=== bench/startup.py"], runs
+    assert runs == ["=== bench/codec_speed.py --clips 2", "=== bench/padding.py"], runs
     assert f"=== figures written to {out}" in proc.stdout
 
 
