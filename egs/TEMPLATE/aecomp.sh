@@ -95,6 +95,27 @@ for seed in $seeds; do
 done
 mkdir -p "$expdir/log"
 
+# deps_of[system]: the systems it starts from (the init section of its config), every config read in one
+# Python start; each must be in --systems (trained in an earlier wave) or trained in $expdir already
+declare -A deps_of
+read_init_systems() {
+  local train_configs=() deps_lines deps i=0 system d run
+  for system in $systems; do train_configs+=("$conf_dir/train_${system}.yaml"); done
+  deps_lines=$(aecomp train --print_init_systems "${train_configs[@]}")  # its own line: a failure stops here
+  mapfile -t deps <<< "$deps_lines"
+  for system in $systems; do deps_of[$system]=${deps[i]:-}; i=$((i + 1)); done
+  for system in $systems; do
+    for d in ${deps_of[$system]}; do
+      case " $systems " in *" $d "*) continue ;; esac
+      for run in $runs; do
+        [ -f "$expdir/$d/$run/model.pt" ] || { echo "$0: system '$system' starts from '$d' (the init section of" \
+          "$conf_dir/train_${system}.yaml), which is not in --systems and has no trained $expdir/$d/$run/model.pt:" \
+          "add $d to --systems (it trains first), or train it into $expdir" >&2; exit 1; }
+      done
+    done
+  done
+}
+
 # Stage 0, before whichever stage runs first: config mistakes fail in seconds, not after data preparation.
 # Systems still to train (a trained one keeps its config.yaml) and their configs; those naming the mini
 # corpus's SSL upstream while it is not built yet wait for it: it is pre-trained after stage 1, only then.
@@ -110,6 +131,7 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge "$stage" ]; then
       if grep -q 'SSL_UPSTREAM' "$c"; then ssl_later+=("$c"); else rest+=("$c"); fi
     done; configs=(${rest[@]+"${rest[@]}"})
   fi
+  [ "$stop_stage" -lt 4 ] || read_init_systems  # a system missing what it starts from stops here, not in stage 4
   if $check_config; then
     current=0
     if [ -z "$to_check" ]; then
@@ -187,13 +209,7 @@ if run_stage 4; then
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
   # training clips a codec corruption decodes are shared by the systems trained on them (and by reruns)
   export AECOMP_CODEC_CACHE=${AECOMP_CODEC_CACHE:-$(realpath -m "$datadir/codec_cache")}
-  # the systems each one starts from: every config read in one Python start (a line each, in order)
-  declare -A deps_of; train_configs=()
-  for system in $systems; do train_configs+=("$conf_dir/train_${system}.yaml"); done
-  deps_lines=$(aecomp train --print_init_systems "${train_configs[@]}")  # its own line: a failure stops here
-  mapfile -t deps <<< "$deps_lines"
-  i=0
-  for system in $systems; do deps_of[$system]=${deps[i]:-}; i=$((i + 1)); done
+  [ "${#deps_of[@]}" -gt 0 ] || read_init_systems
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
     for system in $pending; do

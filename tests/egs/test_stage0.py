@@ -28,3 +28,30 @@ def test_recipe_checks_every_config_before_the_first_stage(tmp_path):
     assert f"{conf}/train_dsp.yaml:{line} (frontend): unknown frontend 'wienr'" in proc.stderr, proc.stderr[-2000:]
     assert "stage 0) checking the configs of: noisy dsp (" in proc.stdout
     assert "stage 1)" not in proc.stdout and not (tmp_path / "data").exists() and not (tmp_path / "mini").exists()
+
+
+def test_a_system_whose_init_system_is_neither_listed_nor_trained_stops_at_stage_0(tmp_path):
+    """joint starts from cascade and noisy: --systems joint alone stops before data preparation, naming the
+    missing system and what to do (it used to fail in stage 4, after data and the other trainings)."""
+    recipe = ROOT / "egs" / "speech_commands" / "scr1"
+    env = {**os.environ, "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
+
+    def run(systems):
+        return subprocess.run(["./run.sh", "--conf_dir", "conf/debug", "--systems", systems, "--datadir",
+                               str(tmp_path / "data"), "--expdir", str(tmp_path / "exp"), "--check_config", "false"],
+                              cwd=recipe, env=env, capture_output=True, text=True)
+
+    proc = run("noisy joint")
+    assert proc.returncode != 0
+    assert (f"system 'joint' starts from 'cascade' (the init section of conf/debug/train_joint.yaml), which is not in "
+            f"--systems and has no trained {tmp_path}/exp/cascade/seed1/model.pt: add cascade to --systems") in proc.stderr
+    assert "stage 1)" not in proc.stdout and not (tmp_path / "data").exists()
+    # trained already (a model.pt there): nothing is missing, stage 4 starts (and fails on the empty data dir)
+    for name in ("cascade", "noisy"):
+        (tmp_path / "exp" / name / "seed1").mkdir(parents=True)
+        (tmp_path / "exp" / name / "seed1" / "model.pt").write_bytes(b"")
+    proc = subprocess.run(["./run.sh", "--conf_dir", "conf/debug", "--systems", "joint", "--datadir", str(tmp_path / "data"),
+                           "--expdir", str(tmp_path / "exp"), "--check_config", "false", "--stage", "4", "--stop_stage", "4"],
+                          cwd=recipe, env=env, capture_output=True, text=True)
+    assert "which is not in --systems" not in proc.stderr
+    assert "stage 4) training wave 1: joint (seeds 1)" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
