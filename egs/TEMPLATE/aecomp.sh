@@ -209,7 +209,7 @@ if run_stage 4; then
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
   # training clips a codec corruption decodes are shared by the systems trained on them (and by reruns)
   export AECOMP_CODEC_CACHE=${AECOMP_CODEC_CACHE:-$(realpath -m "$datadir/codec_cache")}
-  [ "${#deps_of[@]}" -gt 0 ] || read_init_systems
+  # deps_of: read (and checked) at stage 0, which runs whenever stage 4 does
   while [ -n "${pending// /}" ]; do
     wave=$((wave + 1)); ready=""
     for system in $pending; do
@@ -256,11 +256,11 @@ if run_stage 5; then
   if [ "$keep_examples" -gt 0 ] && [ ${#example_pats[@]} -gt 0 ]; then
     example_opts=" --keep_examples $keep_examples --example_sets $(quote_args "${example_pats[@]}")"
   fi
-  runs=()
-  for system in $systems; do for seed in $seeds; do runs+=("$expdir/$system/${run_prefix}seed$seed"); done; done
+  eval_runs=()  # run folders (not $runs, the run names of every stage)
+  for system in $systems; do for seed in $seeds; do eval_runs+=("$expdir/$system/${run_prefix}seed$seed"); done; done
   # the longest jobs first (by each run's validation time in training): none then runs alone at the end
-  mapfile -t runs < <(longest_first.py "${runs[@]}")
-  for run in "${runs[@]}"; do
+  mapfile -t eval_runs < <(longest_first.py "${eval_runs[@]}")
+  for run in "${eval_runs[@]}"; do
     echo "aecomp evaluate --model_dir $run --data $datadir/eval/*$example_opts $eval_args" >> "$jobs"
     # the weights a config keeps after some epochs (trainer.keep_epochs) are scored too, into eval_epoch<N>/
     for ckpt in "$run"/epochs/epoch*.pt; do
