@@ -96,7 +96,7 @@ done
 mkdir -p "$expdir/log"
 
 # deps_of[system]: the systems it starts from (the init section of its config), every config read in one
-# Python start; each must be in --systems (trained in an earlier wave) or trained in $expdir already
+# Python start; each must be in --systems (trained first) or trained in $expdir already
 declare -A deps_of
 read_init_systems() {
   local train_configs=() deps_lines deps i=0 system d run
@@ -204,49 +204,57 @@ if run_stage 3; then
 fi
 
 if run_stage 4; then
-  # systems that start from others (the init section of their config) train in a later wave
-  pending=" $systems "; wave=0
+  # one job list for every run: a run starts as soon as the runs it starts from (the init section of
+  # its config, same seed) are trained and a slot is free. The list is in levels (runs that start from
+  # nothing, then those that start from them, ...), and within a level the runs others start from go first.
   noise_opt=""; [ -d "$datadir/noise_train" ] && noise_opt="--noise $datadir/noise_train"  # none: the task mixes no noise
   # training clips a codec corruption decodes are shared by the systems trained on them (and by reruns)
   export AECOMP_CODEC_CACHE=${AECOMP_CODEC_CACHE:-$(realpath -m "$datadir/codec_cache")}
+  jobs="$expdir/log/${run_prefix}train.jobs"; after="$expdir/log/${run_prefix}train.after"
+  : > "$jobs"; : > "$after"; untrained=(); order=""
+  declare -A job_of=()  # job_of["system seed"]: its line in $jobs
+  pending=" $systems "; n=0
   # deps_of: read (and checked) at stage 0, which runs whenever stage 4 does
   while [ -n "${pending// /}" ]; do
-    wave=$((wave + 1)); ready=""
+    ready=""
     for system in $pending; do
       ok=true
       for d in ${deps_of[$system]}; do
-        case "$pending" in *" $d "*) ok=false ;; esac  # not trained yet (absent: trained earlier)
+        case "$pending" in *" $d "*) ok=false ;; esac  # not listed yet (absent: trained earlier)
       done
       $ok && ready+="$system "
     done
     [ -n "$ready" ] || { echo "$0: the init sections of$pending form a cycle" >&2; exit 1; }
-    # the runs a later wave starts from go first: the wave's last jobs are then ones nothing waits on
     gating=""; rest=""
     for system in $ready; do
       waited=false
       for other in $pending; do case " ${deps_of[$other]} " in *" $system "*) waited=true ;; esac; done
       if $waited; then gating+="$system "; else rest+="$system "; fi
     done
-    ready="$gating$rest"
-    jobs="$expdir/log/${run_prefix}train.wave$wave.jobs"; : > "$jobs"; untrained=()
-    for system in $ready; do
+    for system in $gating$rest; do
+      listed=""
+      for d in ${deps_of[$system]}; do [ -z "${job_of["$d ${seeds%% *}"]:-}" ] || listed+="$d,"; done
+      order+="$system${listed:+ (after ${listed%,})}, "
       for seed in $seeds; do
+        n=$((n + 1)); job_of["$system $seed"]=$n; waits=""
+        for d in ${deps_of[$system]}; do waits+="${job_of["$d $seed"]:-} "; done  # none: trained earlier
         run="$expdir/$system/${run_prefix}seed$seed"
         [ -f "$run/model.pt" ] || untrained+=("$run")  # trained now
         echo "aecomp train --config $conf_dir/train_${system}.yaml --override 'trainer.seed=${seed} ${train_args}'" \
           "--train_data $datadir/train --valid_data $datadir/dev $noise_opt" \
           "--out_dir $run --ngpu $ngpu" >> "$jobs"
+        echo "${waits% }" | sed 's/  */ /g; s/^ //' >> "$after"
       done
       pending=${pending/ $system / }
     done
-    n=$(wc -l < "$jobs")
-    log "training wave $wave: $ready(seeds $seeds) -> $expdir/<system>/${run_prefix}seed<k>/, logs $expdir/log/${run_prefix}train.wave$wave.*.log"
-    ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" JOB=1:"$n" "$expdir/log/${run_prefix}train.wave$wave.JOB.log" \
-      run_line.sh "$jobs" JOB
-    [ "${#untrained[@]}" -eq "$n" ] || log "training wave $wave: $((n - ${#untrained[@]})) of $n run(s) already trained: kept"
-    for d in "${untrained[@]}"; do
-      record_stage 4 "$d" --conf_dir "$conf_dir" --train_args "$train_args" --ngpu "$ngpu" --seeds "$seeds"
-    done
+  done
+  log "training $n run(s), each once the runs it starts from are trained: ${order%, } (seeds $seeds)" \
+    "-> $expdir/<system>/${run_prefix}seed<k>/, logs $expdir/log/${run_prefix}train.<k>.log (the k-th line of $jobs)"
+  ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" --after "$after" JOB=1:"$n" \
+    "$expdir/log/${run_prefix}train.JOB.log" run_line.sh "$jobs" JOB
+  [ "${#untrained[@]}" -eq "$n" ] || log "training: $((n - ${#untrained[@]})) of $n run(s) already trained: kept"
+  for d in "${untrained[@]}"; do
+    record_stage 4 "$d" --conf_dir "$conf_dir" --train_args "$train_args" --ngpu "$ngpu" --seeds "$seeds"
   done
 fi
 

@@ -74,7 +74,7 @@ def test_folds_run_every_stage_per_fold_and_report_over_folds(tmp_path):
         run = exp / "noisy" / f"fold{k}_seed1"
         assert (run / "model.pt").is_file() and (run / ".stage4").is_file()
         assert sorted(p.parent.name for p in (run / "eval").glob("*/metrics.json")) == sets
-        jobs = (exp / "log" / f"fold{k}_train.wave1.jobs").read_text()
+        jobs = (exp / "log" / f"fold{k}_train.jobs").read_text()
         assert f"--train_data data/fold{k}/train --valid_data data/fold{k}/dev" in jobs
         assert f"--data data/fold{k}/eval/*" in (exp / "log" / f"fold{k}_eval.jobs").read_text()
     per_run = {(r["system"], r["condition"], r["level"]): float(r["value"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -48,14 +49,15 @@ def test_every_stage_produces_its_outputs(recipe_run):
         assert (model / "model.pt").is_file() and (model / "train.log").is_file()
         assert len(list((model / "eval").glob("*/metrics.json"))) == len(sets)
         assert (model / "eval" / "seen_0dB" / "hyp.txt").read_text().count("\n") == 20
-    waves = [(tmp / "exp" / "log" / f"train.wave{w}.jobs").read_text() for w in (1, 2, 3)]
-    assert [len(w.splitlines()) for w in waves] == [2, 3, 2]  # clean noisy | dsp cascade cascade_rnnoise | joint iterative
-    assert "train_cascade.yaml" in waves[1] and "train_cascade_rnnoise.yaml" in waves[1]
-    assert "train_cascade.yaml" in waves[1].splitlines()[0]  # joint and iterative start from it: it goes first
-    assert "train_noisy.yaml" in waves[0].splitlines()[0]  # so do cascade, joint and iterative
-    assert "train_iterative.yaml" in waves[2]
-    assert (tmp / "exp" / "log" / "train.wave1.1.log").read_text().startswith("# run_line.sh")
-    log = (tmp / "exp" / "log" / "train.wave3.2.log").read_text()
+    # one job list in levels, the runs others start from first within a level; each run waits for its own
+    jobs = [re.search(r"train_(\w+)\.yaml", line).group(1)
+            for line in (tmp / "exp" / "log" / "train.jobs").read_text().splitlines()]
+    assert jobs == ["noisy", "clean", "cascade", "dsp", "cascade_rnnoise", "joint", "iterative"]
+    after = (tmp / "exp" / "log" / "train.after").read_text().splitlines()
+    assert after == ["", "", "1", "1", "1", "3 1", "3 1"]  # joint and iterative: the cascade's U-Net, noisy's recogniser
+    assert "training 7 run(s), each once the runs it starts from are trained: noisy, clean, cascade (after noisy)" in proc.stdout
+    assert (tmp / "exp" / "log" / "train.1.log").read_text().startswith("# run_line.sh")
+    log = (tmp / "exp" / "log" / "train.7.log").read_text()
     assert f"frontend starts from {tmp}/exp/cascade/seed1/model.pt" in log
     assert f"downstream starts from {tmp}/exp/noisy/seed1/model.pt" in log
     # stage 5 starts the runs whose validation took longest first (RNNoise's, in a real run)

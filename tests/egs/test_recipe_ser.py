@@ -58,7 +58,9 @@ def test_every_stage_and_the_table_of_systems_by_sets(tmp_path):
             assert m["metric"] == "ua" and 0.0 <= m["ua"] <= 1.0 and 0.0 <= m["wa"] <= 1.0
             cm = json.loads((run / "eval" / s / "confusion.json").read_text())
             assert sum(map(sum, cm["matrix"])) == n_test and cm["labels"][:4] == ["ang", "hap", "neu", "sad"]
-    log = (exp / "log" / "train.wave4.1.log").read_text()  # trnet (after clean, noisy, cascade): the cascade's U-Net, the clean teacher
+    assert [line.split("train_")[1].split(".yaml")[0] for line in (exp / "log" / "train.jobs").read_text().splitlines()] \
+        == ["clean", "cascade_ssl", "noisy", "cascade", "trnet"]  # in levels: trnet <- cascade <- noisy <- clean
+    log = (exp / "log" / "train.5.log").read_text()  # trnet (after clean, noisy, cascade): the cascade's U-Net, the clean teacher
     assert f"frontend starts from {exp}/cascade/seed1/model.pt" in log
     assert f"teacher starts from {exp}/clean/seed1/model.pt" in log
     with open(exp / "results.csv") as f:

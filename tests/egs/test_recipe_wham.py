@@ -61,7 +61,7 @@ def test_wham_recipe_end_to_end(recipe_run):
     assert params["convtasnet_noise"] > params["convtasnet"]
     assert params["convtasnet_nass"] - params["convtasnet_noise"] == 16 * 16 + 16 + 16 * 16 + 16
     assert "contrast_loss" in (tmp / "exp" / "convtasnet_nass" / "seed1" / "train.log").read_text()
-    assert "contrastive projector of 544 parameters" in (tmp / "exp" / "log" / "train.wave1.3.log").read_text()
+    assert "contrastive projector of 544 parameters" in (tmp / "exp" / "log" / "train.3.log").read_text()
     md = (tmp / "RESULTS.md").read_text()
     assert "| system | set | SI-SNRi (dB) | SDRi (dB) | SI-SNR (dB) | SDR (dB) | PESQ | STOI |" in md
     for system in SYSTEMS:

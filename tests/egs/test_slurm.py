@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -169,6 +170,24 @@ def test_cancelled_task_without_status_counts_as_failed(cluster, tmp_path, backg
     assert p.returncode == 1, out + err
     assert f"job 2 of 1..2 (Slurm job {first}_2) failed; see {tmp_path}/log.2 (it ended without an exit status" in err
     assert "CANCELLED" in err and "job 1 of" not in err
+
+
+def test_after_runs_rounds_and_skips_a_task_whose_task_failed(cluster, tmp_path):
+    """--after: task 2 waits for task 1 (which fails), task 4 for task 3; tasks 1 and 3 form the first round,
+    one job array, task 4 the second; task 2 is never submitted."""
+    (tmp_path / "after").write_text("\n1\n\n3\n")
+    dry = slurm_sh(cluster, "--dry_run", "true", "--after", "after", "JOB=1:4", tmp_path / "log.JOB", "true",
+                   cwd=tmp_path, check=0).stdout.splitlines()
+    arrays = [[w for w in shlex.split(line) if w.startswith("--array=")] for line in dry]  # the dry run: both rounds
+    assert arrays == [["--array=1,3"], ["--array=2,4"]]
+    proc = slurm_sh(cluster, "--after", "after", "JOB=1:4", tmp_path / "log.JOB", "bash", "-c",
+                    "echo ran JOB; [ JOB != 1 ]", cwd=tmp_path, check=1)
+    rounds = re.findall(r"Slurm job (\d+), tasks ([\d ]+);", proc.stdout)
+    assert [tasks for _, tasks in rounds] == ["1 3", "4"], proc.stdout
+    assert f"job 1 of 1..4 (Slurm job {rounds[0][0]}_1) failed" in proc.stderr
+    assert f"job 2 of 1..4 was not started; see {tmp_path}/log.2: task 1, which it waits for, did not succeed" in proc.stderr
+    assert "ran 4" in (tmp_path / "log.4").read_text() and "ran" not in (tmp_path / "log.2").read_text()
+    assert not (tmp_path / "q" / "log.2.status").exists()
 
 
 def test_options_become_sbatch_flags(cluster, tmp_path):
@@ -384,8 +403,8 @@ def test_interrupt_is_acted_on_while_the_controller_does_not_answer(tmp_path):
 
 
 def test_recipe_stages_through_slurm(cluster, tmp_path):
-    """Stages 1-5 of the Speech Commands recipe with cmd_backend=slurm: training in 3 waves
-    (noisy, then cascade from noisy, then joint from both) and evaluation, each as a job array."""
+    """Stages 1-5 of the Speech Commands recipe with cmd_backend=slurm: training in 3 rounds, one job array
+    each (noisy, then cascade from noisy, then joint from both), and evaluation as a job array."""
     systems = ["noisy", "cascade", "joint"]
     env = {**cluster.env, "cmd_backend": "slurm", "AECOMP_MINI": str(tmp_path / "mini"), "SPEECH_COMMANDS": ""}
     cmd = ["./run.sh", "--conf_dir", "conf/debug", "--data_args", "--mini_size debug", "--eval_config", str(eval_grid(tmp_path / "eval.yaml", [10, 0, -5])),
@@ -394,16 +413,18 @@ def test_recipe_stages_through_slurm(cluster, tmp_path):
     proc = subprocess.run(cmd, cwd=RECIPE, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     logdir = tmp_path / "exp" / "log"
-    for wave, system in enumerate(systems, 1):
-        assert f"training wave {wave}: {system} " in proc.stdout
-        log = (logdir / f"train.wave{wave}.1.log").read_text()
-        assert log.startswith(f"# run_line.sh {logdir}/train.wave{wave}.jobs 1") and "(Slurm job " in log
+    assert "training 3 run(s), each once the runs it starts from are trained: noisy, cascade (after noisy)," \
+        " joint (after cascade,noisy)" in proc.stdout
+    assert [tasks.strip() for tasks in re.findall(r"Slurm job \d+, tasks ([\d ]+)", proc.stdout)][:3] == ["1", "2", "3"]
+    for j, system in enumerate(systems, 1):
+        log = (logdir / f"train.{j}.log").read_text()
+        assert log.startswith(f"# run_line.sh {logdir}/train.jobs {j}") and "(Slurm job " in log
         assert log.rstrip().endswith("exit status 0")
-        assert (logdir / "q" / f"train.wave{wave}.1.status").read_text().startswith("exit_status=0\n")
+        assert (logdir / "q" / f"train.{j}.status").read_text().startswith("exit_status=0\n")
         assert (tmp_path / "exp" / system / "seed1" / "model.pt").is_file()
-    assert f"frontend starts from {tmp_path}/exp/cascade/seed1/model.pt" in (logdir / "train.wave3.1.log").read_text()
+    assert f"frontend starts from {tmp_path}/exp/cascade/seed1/model.pt" in (logdir / "train.3.log").read_text()
     for j, system in enumerate(systems, 1):
         assert (logdir / f"eval.{j}.log").read_text().rstrip().endswith("exit status 0")
         assert len(list((tmp_path / "exp" / system / "seed1" / "eval").glob("*/metrics.json"))) == 7
-    assert proc.stdout.count("slurm.sh: Slurm job ") == 4  # 3 training waves + evaluation
+    assert proc.stdout.count("slurm.sh: Slurm job ") == 4  # 3 training rounds + evaluation
     assert "--array=1-3%2 " in (logdir / "q" / "eval.sh").read_text()  # --nj 2: two evaluations at a time

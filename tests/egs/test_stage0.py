@@ -54,4 +54,4 @@ def test_a_system_whose_init_system_is_neither_listed_nor_trained_stops_at_stage
                            "--expdir", str(tmp_path / "exp"), "--check_config", "false", "--stage", "4", "--stop_stage", "4"],
                           cwd=recipe, env=env, capture_output=True, text=True)
     assert "which is not in --systems" not in proc.stderr
-    assert "stage 4) training wave 1: joint (seeds 1)" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "stage 4) training 1 run(s), each once the runs it starts from are trained: joint (seeds 1)" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -2,13 +2,16 @@
 # Run a command as a Slurm job (array), wait for it, and report like local.sh.
 #
 # Usage: slurm.sh [--config conf/slurm.conf] [--gpu N] [--mem M] [--time T] [--num_nodes N]
-#                 [--max_jobs_run K] [--signal_seconds S] [--cancel_timeout S] [--dry_run true]
+#                 [--max_jobs_run K] [--signal_seconds S] [--cancel_timeout S] [--dry_run true] [--after FILE]
 #                 [JOB=1:N] LOG COMMAND...
 #
 # With JOB=1:N, ONE job array is submitted (sbatch --array=1-N%K); task i runs
 # COMMAND with the string "JOB" in LOG and COMMAND replaced by i. Without JOB=,
 # a single job. slurm.sh waits until every task has finished and exits 0 only if
 # all succeeded; otherwise it names each failed task, its log and the log's tail.
+# --after FILE (as local.sh's): line i lists the tasks task i waits for. The tasks then
+# run in rounds, one job array each: those that wait for nothing, then those that wait
+# only for tasks of earlier rounds, and so on; a task whose task failed is not started.
 #
 # Resource options (--gpu, --mem, --time, --num_nodes and any other --NAME VALUE)
 # become sbatch flags through the config file (ESPnet's format, see
@@ -46,10 +49,11 @@ signal_seconds=300
 max_requeues=20
 cancel_timeout=15
 dry_run=false
+after=""
 names=(); declare -A given=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --config|--max_jobs_run|--signal_seconds|--max_requeues|--cancel_timeout|--dry_run)
+    --config|--max_jobs_run|--signal_seconds|--max_requeues|--cancel_timeout|--dry_run|--after)
       [ $# -ge 2 ] || { echo "$me: option $1 needs a value" >&2; exit 1; }
       v=${1#--}; printf -v "$v" '%s' "$2"; shift 2 ;;
     --*=*) echo "$me: write options as '--name value', not $1" >&2; exit 1 ;;
@@ -72,6 +76,32 @@ if [ $# -lt 2 ]; then
 fi
 log_tmpl=$1; shift
 command=("$@")
+
+# --after FILE: line i lists the tasks task i waits for; level_of[i]: 1 + the highest level among them
+declare -A waits_for=() level_of=()
+rounds=1
+if [ -n "$after" ]; then
+  $array || { echo "$me: --after needs JOB=1:N" >&2; exit 1; }
+  [ -f "$after" ] || { echo "$me: --after $after: no such file" >&2; exit 1; }
+  j=$((first - 1))
+  while IFS= read -r line || [ -n "$line" ]; do
+    j=$((j + 1)); level_of[$j]=1
+    for d in $line; do
+      if ! [[ $d =~ ^[0-9]+$ ]] || [ "$d" -lt "$first" ] || [ "$d" -ge "$j" ]; then
+        echo "$me: $after line $((j - first + 1)): '$d' is not a task that runs before task $j (a number in" \
+          "$first..$((j - 1))); each line lists the earlier tasks its task waits for" >&2
+        exit 1
+      fi
+      [ "${level_of[$d]}" -lt "${level_of[$j]}" ] || level_of[$j]=$((level_of[$d] + 1))
+    done
+    waits_for[$j]=$line
+    [ "${level_of[$j]}" -le "$rounds" ] || rounds=${level_of[$j]}
+  done < "$after"
+  if [ "$j" -ne "$last" ]; then
+    echo "$me: --after $after has $((j - first + 1)) line(s), one per task expected ($((last - first + 1)): JOB=$first:$last)" >&2
+    exit 1
+  fi
+fi
 
 # ---- the config: option values -> sbatch flags ----
 [ -f "$config" ] || { echo "$me: no config file $config (see egs/speech_commands/scr1/conf/slurm.conf)" >&2; exit 1; }
@@ -143,7 +173,6 @@ mkdir -p "$qdir" || exit 1
 script=$qdir/$name.sh
 if $array; then
   out=$qdir/$name.%a.out
-  flags+=("--array=$first-$last${max_jobs_run:+%$max_jobs_run}")
 else
   out=$qdir/$name.out
 fi
@@ -157,7 +186,7 @@ q1() { printf '%q' "$1"; }
   cat <<EOF
 #!/usr/bin/env bash
 # Written by slurm.sh on $(date '+%F %T'); submitted with
-#   $(q "${submit[@]}" "${flags[@]}")$script
+#   $(q "${submit[@]}" "${flags[@]}")$($array && echo "--array=$(if [ -n "$after" ]; then echo "<each round's tasks>"; else echo "$first-$last"; fi)${max_jobs_run:+%$max_jobs_run} ")$script
 cd $(q1 "$PWD") || exit 1
 [ -f ./path.sh ] && . ./path.sh
 task=\${SLURM_ARRAY_TASK_ID:-$first}
@@ -225,8 +254,20 @@ EOF
 } > "$script"
 chmod +x "$script"
 
+# tasks_of_round R: the tasks at level R (every task without --after), as a list for sbatch --array
+tasks_of_round() {
+  local j list=""
+  for ((j = first; j <= last; j++)); do [ "${level_of[$j]:-1}" != "$1" ] || list+="$j,"; done
+  list=${list%,}
+  [ -n "$after" ] || list="$first-$last"
+  echo "$list"
+}
+array_flag() { echo "--array=$1${max_jobs_run:+%$max_jobs_run}"; }  # array_flag TASKS
 if $dry_run; then
-  echo "$(q "${submit[@]}" "${flags[@]}")$script"
+  for ((r = 1; r <= rounds; r++)); do
+    round_flags=("${flags[@]}"); $array && round_flags+=("$(array_flag "$(tasks_of_round "$r")")")
+    echo "$(q "${submit[@]}" "${round_flags[@]}")$script"
+  done
   exit 0
 fi
 
@@ -273,77 +314,111 @@ cancel() {
   rm -f "$tmp"
   exit 130
 }
-trap cancel INT TERM
 trap 'rm -f "$tmp"' EXIT
 
-if ! client "${submit[@]}" --parsable "${flags[@]}" "$script"; then
-  echo "$me: submission failed: $(q "${submit[@]}" --parsable "${flags[@]}")$script" >&2
-  sed 's/^/    /' "$tmp" >&2
-  echo "$me: check the command, partition, gres, memory and time lines of $config for this cluster" >&2
-  exit 1
-fi
-jobid=$(head -n 1 "$tmp"); jobid=${jobid%%;*}
-if $array; then
-  echo "$me: Slurm job $jobid, tasks $first..$last${max_jobs_run:+ ($max_jobs_run at a time)}; logs $log_tmpl"
-else
-  echo "$me: Slurm job $jobid; log $log_tmpl"
-fi
-
-# ---- wait ----
-# A task is still running while squeue lists it in a state other than a final one
-# (a requeued task is pending again); a job that squeue no longer knows is over.
-final=" BOOT_FAIL CANCELLED COMPLETED DEADLINE FAILED NODE_FAIL OUT_OF_MEMORY PREEMPTED TIMEOUT "
-declare -A state_of=()
-waited=0; errors=0
-while :; do
-  if client squeue -h -r -t all -j "$jobid" -o "%K %T"; then
-    errors=0; busy=false; state_of=()
-    while read -r task st; do
-      [ -n "${st:-}" ] || continue
-      [ "$task" != N/A ] || task=$first
-      state_of[$task]=$st
-      [[ $final == *" $st "* ]] || busy=true
-    done < "$tmp"
-    $busy || break
-  elif grep -q "Invalid job id" "$tmp"; then
-    break
-  else  # the controller may be restarting: keep trying for an hour
-    states=$(tr '\n' ' ' < "$tmp")
-    [ "$errors" -gt 0 ] || failing_since=$SECONDS
-    errors=$((errors + 1))
-    if [ $((SECONDS - failing_since)) -gt 3600 ]; then
-      echo "$me: squeue has failed for an hour ($states); giving up on Slurm job $jobid, which may still run" >&2
-      exit 1
-    fi
-    [ $((errors % 10)) -ne 1 ] || echo "$me: squeue failed ($states); still waiting for Slurm job $jobid" >&2
-  fi
-  pause=$(( waited / 10 + 1 < 10 ? waited / 10 + 1 : 10 ))  # poll often at first, then every 10 s
-  client sleep "$pause"
-  waited=$((waited + pause))
-done
-trap - INT TERM
-
 failed=0
-grace=$((SECONDS + 10))
-for ((j = first; j <= last; j++)); do
-  st=$qdir/$name.$j.status
-  state=${state_of[$j]:-}
-  case "$state" in  # a task that ended by itself has written its status, but a network file system may lag
-    ""|COMPLETED|FAILED) while [ ! -f "$st" ] && [ $SECONDS -lt $grace ]; do sleep 1; done ;;
-  esac
-  log=${log_tmpl//JOB/$j}
-  if $array; then id=${jobid}_$j; else id=$jobid; fi
-  if [ -f "$st" ]; then
-    rc=$(sed -n 's/^exit_status=//p' "$st"); note=$(sed -n 's/^note=//p' "$st")
-    [ "$rc" = 0 ] && continue
-    why="exit status $rc${note:+; $note}"
-  else
-    o=${out//%a/$j}
-    why="it ended without an exit status${state:+ in state $state}: cancelled, out of time or memory, or node failure?"
-    [ -s "$o" ] && why+=" Slurm said: $(tail -n 2 "$o" | tr '\n' ' ')"
+declare -A ok=()  # ok[task]: it succeeded
+# run_round TASKS: submit one job array of TASKS (a list for sbatch --array, or empty for a single job),
+# wait until every task has ended, report each failed task; sets ok[task]
+run_round() {
+  local tasks=$1 round_flags=("${flags[@]}") j st state log id why rc note o grace waited errors pause states
+  [ -z "$tasks" ] || round_flags+=("$(array_flag "$tasks")")
+  jobid=""; bg=""
+  trap cancel INT TERM
+  if ! client "${submit[@]}" --parsable "${round_flags[@]}" "$script"; then
+    echo "$me: submission failed: $(q "${submit[@]}" --parsable "${round_flags[@]}")$script" >&2
+    sed 's/^/    /' "$tmp" >&2
+    echo "$me: check the command, partition, gres, memory and time lines of $config for this cluster" >&2
+    exit 1
   fi
-  failed=$((failed + 1))
-  echo "$me: job $j of $first..$last (Slurm job $id) failed; see $log ($why):" >&2
-  [ -f "$log" ] && tail -n 5 "$log" | sed 's/^/    /' >&2
+  jobid=$(head -n 1 "$tmp"); jobid=${jobid%%;*}
+  if $array; then
+    echo "$me: Slurm job $jobid, tasks ${tasks//,/ }${max_jobs_run:+ ($max_jobs_run at a time)}; logs $log_tmpl"
+  else
+    echo "$me: Slurm job $jobid; log $log_tmpl"
+  fi
+
+  # A task is still running while squeue lists it in a state other than a final one
+  # (a requeued task is pending again); a job that squeue no longer knows is over.
+  local final=" BOOT_FAIL CANCELLED COMPLETED DEADLINE FAILED NODE_FAIL OUT_OF_MEMORY PREEMPTED TIMEOUT "
+  declare -A state_of=()
+  waited=0; errors=0
+  while :; do
+    if client squeue -h -r -t all -j "$jobid" -o "%K %T"; then
+      errors=0; busy=false; state_of=()
+      while read -r task st; do
+        [ -n "${st:-}" ] || continue
+        [ "$task" != N/A ] || task=$first
+        state_of[$task]=$st
+        [[ $final == *" $st "* ]] || busy=true
+      done < "$tmp"
+      $busy || break
+    elif grep -q "Invalid job id" "$tmp"; then
+      break
+    else  # the controller may be restarting: keep trying for an hour
+      states=$(tr '\n' ' ' < "$tmp")
+      [ "$errors" -gt 0 ] || failing_since=$SECONDS
+      errors=$((errors + 1))
+      if [ $((SECONDS - failing_since)) -gt 3600 ]; then
+        echo "$me: squeue has failed for an hour ($states); giving up on Slurm job $jobid, which may still run" >&2
+        exit 1
+      fi
+      [ $((errors % 10)) -ne 1 ] || echo "$me: squeue failed ($states); still waiting for Slurm job $jobid" >&2
+    fi
+    pause=$(( waited / 10 + 1 < 10 ? waited / 10 + 1 : 10 ))  # poll often at first, then every 10 s
+    client sleep "$pause"
+    waited=$((waited + pause))
+  done
+  trap - INT TERM
+
+  grace=$((SECONDS + 10))
+  for j in $(if [ -z "$tasks" ]; then echo "$first"; else tasks_expand "$tasks"; fi); do
+    st=$qdir/$name.$j.status
+    state=${state_of[$j]:-}
+    case "$state" in  # a task that ended by itself has written its status, but a network file system may lag
+      ""|COMPLETED|FAILED) while [ ! -f "$st" ] && [ $SECONDS -lt $grace ]; do sleep 1; done ;;
+    esac
+    log=${log_tmpl//JOB/$j}
+    if $array; then id=${jobid}_$j; else id=$jobid; fi
+    if [ -f "$st" ]; then
+      rc=$(sed -n 's/^exit_status=//p' "$st"); note=$(sed -n 's/^note=//p' "$st")
+      if [ "$rc" = 0 ]; then ok[$j]=1; continue; fi
+      why="exit status $rc${note:+; $note}"
+    else
+      o=${out//%a/$j}
+      why="it ended without an exit status${state:+ in state $state}: cancelled, out of time or memory, or node failure?"
+      [ -s "$o" ] && why+=" Slurm said: $(tail -n 2 "$o" | tr '\n' ' ')"
+    fi
+    failed=$((failed + 1))
+    echo "$me: job $j of $first..$last (Slurm job $id) failed; see $log ($why):" >&2
+    [ -f "$log" ] && tail -n 5 "$log" | sed 's/^/    /' >&2
+  done
+}
+tasks_expand() {  # tasks_expand "1-3" or "1,4,5": one task per line
+  local part
+  for part in ${1//,/ }; do
+    if [[ $part == *-* ]]; then seq "${part%-*}" "${part#*-}"; else echo "$part"; fi
+  done
+}
+
+# Rounds: every task without --after; with it, the tasks that wait for nothing, then those that wait
+# for them, and so on (Slurm cannot give one task of an array its own dependency, so a round
+# waits for the whole round before it: a cluster usually has slots for all of a round at once)
+for ((r = 1; r <= rounds; r++)); do
+  if ! $array; then run_round ""; break; fi
+  tasks=""
+  for j in $(tasks_expand "$(tasks_of_round "$r")"); do
+    blocked=""
+    for d in ${waits_for[$j]:-}; do [ -n "${ok[$d]:-}" ] || blocked=$d; done
+    if [ -n "$blocked" ]; then
+      log=${log_tmpl//JOB/$j}; mkdir -p "$(dirname "$log")"
+      echo "# not started: task $blocked, which it waits for, did not succeed (${log_tmpl//JOB/$blocked})" > "$log"
+      failed=$((failed + 1))
+      echo "$me: job $j of $first..$last was not started; see $log: task $blocked, which it waits for, did not succeed" >&2
+    else
+      tasks+="$j,"
+    fi
+  done
+  [ -z "$tasks" ] || run_round "$(if [ -n "$after" ]; then echo "${tasks%,}"; else echo "$first-$last"; fi)"
 done
 [ "$failed" -eq 0 ]

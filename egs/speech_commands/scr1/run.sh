@@ -12,8 +12,8 @@ set -euo pipefail
 . ../../TEMPLATE/utils/quote_args.sh
 export AECOMP_RUN_COMMAND="cd egs/speech_commands/scr1 && $(quote_args ./run.sh "$@")"
 
-# Sized for a 2-core CPU: two trainings at a time (each wave's systems are independent: clean and noisy,
-# then the front-end systems that start from noisy, then joint and iterative), one thread each; PESQ and
+# Sized for a 2-core CPU: two trainings at a time (clean and noisy first; the front-end systems start once
+# noisy is trained, joint and iterative once cascade is), one thread each; PESQ and
 # STOI only at 0 dB (tens of ms per second of audio, for every system and set; SI-SNR and SDR are kept
 # everywhere): --eval_args "" computes them on every set, --train_nj 1 trains one system at a time.
 exec ../../TEMPLATE/aecomp.sh \
