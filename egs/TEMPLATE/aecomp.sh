@@ -250,12 +250,15 @@ if run_stage 4; then
   done
   log "training $n run(s), each once the runs it starts from are trained: ${order%, } (seeds $seeds)" \
     "-> $expdir/<system>/${run_prefix}seed<k>/, logs $expdir/log/${run_prefix}train.<k>.log (the k-th line of $jobs)"
+  status=0
   ${train_cmd} --gpu "$ngpu" --max_jobs_run "$train_nj" --after "$after" JOB=1:"$n" \
-    "$expdir/log/${run_prefix}train.JOB.log" run_line.sh "$jobs" JOB
+    "$expdir/log/${run_prefix}train.JOB.log" run_line.sh "$jobs" JOB || status=$?
   [ "${#untrained[@]}" -eq "$n" ] || log "training: $((n - ${#untrained[@]})) of $n run(s) already trained: kept"
-  for d in "${untrained[@]}"; do
+  for d in "${untrained[@]}"; do  # the runs trained now, also when another failed (a rerun keeps them)
+    [ -f "$d/model.pt" ] || continue
     record_stage 4 "$d" --conf_dir "$conf_dir" --train_args "$train_args" --ngpu "$ngpu" --seeds "$seeds"
   done
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 
 if run_stage 5; then
