@@ -12,8 +12,9 @@ set -euo pipefail
 . ../../TEMPLATE/utils/quote_args.sh
 export AECOMP_RUN_COMMAND="cd egs/librispeech/asr1 && $(quote_args ./run.sh "$@")"
 
-# Sized for a 2-core CPU: two trainings at a time (clean and noisy, then cascade and cascade_rnnoise,
-# then joint and iterative), one thread each (--train_nj 1: one at a time, on every core). PESQ and
+# Sized for a 2-core CPU: two trainings at a time (clean and noisy first; cascade and cascade_rnnoise once
+# noisy is trained, joint and iterative once cascade is), one thread each (--train_nj 1: one at a time, on
+# every core). PESQ and
 # STOI only at 0 dB (about 26 ms per second of audio on a CPU, for every system and set): the
 # front-ends' PESQ/STOI tables compare them there; --eval_args "" computes them everywhere.
 exec ../../TEMPLATE/aecomp.sh \
