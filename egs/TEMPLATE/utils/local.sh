@@ -40,24 +40,10 @@ fi
 log_tmpl=$1; shift
 
 # waits_for[j]: the jobs job j waits for (from --after)
-declare -A waits_for=()
+declare -A waits_for=() level_of=()
 if [ -n "$after" ]; then
-  [ -f "$after" ] || { echo "local.sh: --after $after: no such file" >&2; exit 1; }
-  j=0
-  while IFS= read -r line || [ -n "$line" ]; do
-    j=$((j + 1))
-    for d in $line; do
-      if ! [[ $d =~ ^[0-9]+$ ]] || [ "$d" -lt "$first" ] || [ "$d" -ge "$j" ]; then
-        echo "local.sh: $after line $j: '$d' is not a job that runs before job $j (a number in $first..$((j - 1)));" \
-          "each line lists the earlier jobs its job waits for" >&2
-        exit 1
-      fi
-    done
-    waits_for[$j]=$line
-  done < "$after"
-  if [ "$j" -ne "$last" ]; then
-    echo "local.sh: --after $after has $j line(s), one per job expected ($last: JOB=$first:$last)" >&2; exit 1
-  fi
+  . "$(dirname "${BASH_SOURCE[0]}")/read_after.sh"
+  read_after local.sh "$after" "$first" "$last" || exit 1
 fi
 
 run_one() {  # run_one JOB_INDEX

@@ -82,25 +82,8 @@ declare -A waits_for=() level_of=()
 rounds=1
 if [ -n "$after" ]; then
   $array || { echo "$me: --after needs JOB=1:N" >&2; exit 1; }
-  [ -f "$after" ] || { echo "$me: --after $after: no such file" >&2; exit 1; }
-  j=$((first - 1))
-  while IFS= read -r line || [ -n "$line" ]; do
-    j=$((j + 1)); level_of[$j]=1
-    for d in $line; do
-      if ! [[ $d =~ ^[0-9]+$ ]] || [ "$d" -lt "$first" ] || [ "$d" -ge "$j" ]; then
-        echo "$me: $after line $((j - first + 1)): '$d' is not a task that runs before task $j (a number in" \
-          "$first..$((j - 1))); each line lists the earlier tasks its task waits for" >&2
-        exit 1
-      fi
-      [ "${level_of[$d]}" -lt "${level_of[$j]}" ] || level_of[$j]=$((level_of[$d] + 1))
-    done
-    waits_for[$j]=$line
-    [ "${level_of[$j]}" -le "$rounds" ] || rounds=${level_of[$j]}
-  done < "$after"
-  if [ "$j" -ne "$last" ]; then
-    echo "$me: --after $after has $((j - first + 1)) line(s), one per task expected ($((last - first + 1)): JOB=$first:$last)" >&2
-    exit 1
-  fi
+  . "$(dirname "${BASH_SOURCE[0]}")/read_after.sh"
+  read_after "$me" "$after" "$first" "$last" || exit 1
 fi
 
 # ---- the config: option values -> sbatch flags ----
